@@ -1,0 +1,110 @@
+package caddybridge
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MinSecretSize is the smallest master secret accepted in config, in bytes.
+const MinSecretSize = 32
+
+// decodeSecret decodes a base64 secret (standard or URL alphabet, with or
+// without padding) of at least MinSecretSize bytes. Its errors never
+// contain the value.
+func decodeSecret(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("the secret is empty; generate one with: openssl rand -base64 32")
+	}
+	var b []byte
+	var err error
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err = enc.DecodeString(s); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, errors.New("the secret is not valid base64; generate one with: openssl rand -base64 32")
+	}
+	if len(b) < MinSecretSize {
+		return nil, fmt.Errorf("the secret is shorter than %d bytes; generate one with: openssl rand -base64 32", MinSecretSize)
+	}
+	return b, nil
+}
+
+// CheckSecret reports whether s is an acceptable secret (see
+// decodeSecret) without returning it.
+func CheckSecret(s string) error {
+	_, err := decodeSecret(s)
+	return err
+}
+
+// HasPlaceholder reports whether s contains a runtime placeholder such as
+// {env.NAME} or {file./path}; such values are checked when they are
+// expanded, in Provision.
+func HasPlaceholder(s string) bool {
+	i := strings.IndexByte(s, '{')
+	return i >= 0 && strings.IndexByte(s[i:], '}') > 0
+}
+
+func checkSigning(v string) error {
+	switch v {
+	case SigningRequired, SigningOptional, SigningOff:
+		return nil
+	}
+	return fmt.Errorf("signing %q is not a signing mode; write required, optional or off", v)
+}
+
+func checkSessionIn(v string) error {
+	switch v {
+	case SessionInQuery, SessionInHash:
+		return nil
+	}
+	return fmt.Errorf("session_in %q is not a place; write query or hash", v)
+}
+
+func checkCSPMode(v string) error {
+	switch v {
+	case CSPEnforce, CSPReportOnly, CSPOff:
+		return nil
+	}
+	return fmt.Errorf("csp %q is not a mode; write enforce, report_only or off", v)
+}
+
+// checkParamName accepts URL parameter names made of letters, digits and
+// "_-.~", which need no escaping in a query or a fragment.
+func checkParamName(field, v string) error {
+	if v == "" {
+		return fmt.Errorf("%s cannot be empty; write a name such as %s", field, DefaultSessionParam)
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.~", c) >= 0 {
+			continue
+		}
+		return fmt.Errorf("%s %q contains %q; use only letters, digits and _ - . ~", field, v, string(c))
+	}
+	return nil
+}
+
+// CheckRuntimePath accepts an absolute path without a query, fragment,
+// dot segments or placeholders, other than "/" itself.
+func CheckRuntimePath(v string) error {
+	if v == "/" {
+		return fmt.Errorf("runtime_path / would take over the whole site; use a path of its own such as %s", DefaultRuntimePath)
+	}
+	if !strings.HasPrefix(v, "/") {
+		return fmt.Errorf("runtime_path %q must be an absolute path such as %s", v, DefaultRuntimePath)
+	}
+	if strings.ContainsAny(v, "?#{}*\\ \t") || strings.Contains(v, "//") {
+		return fmt.Errorf("runtime_path %q must be a plain path (no query, fragment, placeholder, wildcard or empty segment), such as %s", v, DefaultRuntimePath)
+	}
+	for _, seg := range strings.Split(v[1:], "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("runtime_path %q must not contain . or .. segments", v)
+		}
+	}
+	return nil
+}

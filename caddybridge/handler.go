@@ -1,0 +1,307 @@
+// Package caddybridge implements the bridge HTTP handler: it secures and
+// serves bridged embeds, a parent page and a cross-origin iframe that talk
+// over postMessage. See the README for the user's guide and
+// DESIGN.md for the contract.
+package caddybridge
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Default values of the handler's settings.
+const (
+	DefaultSessionParam = "__iframeBridgeSessionId"
+	DefaultParentParam  = "__iframeBridgeParentOrigin"
+	DefaultRuntimePath  = "/_bridge"
+	DefaultTokenTTL     = 2 * time.Minute
+)
+
+// Values of Peers.Signing.
+const (
+	SigningRequired = "required"
+	SigningOptional = "optional"
+	SigningOff      = "off"
+)
+
+// Values of Handler.SessionIn.
+const (
+	SessionInQuery = "query"
+	SessionInHash  = "hash"
+)
+
+// Values of Handler.CSP.
+const (
+	CSPEnforce    = cspEnforce
+	CSPReportOnly = cspReportOnly
+	CSPOff        = cspOff
+)
+
+// Handler serves and secures bridged embeds. In the parent role (Embed
+// set) it gives every iframe in an HTML response that points at a listed
+// embed origin a fresh session token, and allows those origins in the
+// page's Content-Security-Policy frame-src. In the embed role (Parent
+// set) it allows the listed parent origins to frame this site through
+// frame-ancestors. In both roles it serves the bridge runtime and the
+// session endpoint under RuntimePath.
+type Handler struct {
+	// Embed lists the origins this site frames; this site plays the
+	// parent for them. Each entry is a group of origins that share the
+	// same options.
+	Embed []Peers `json:"embed,omitempty"`
+
+	// Parent lists the origins allowed to frame this site; this site
+	// plays the embed for them.
+	Parent []Peers `json:"parent,omitempty"`
+
+	// Origin is this site's own origin, scheme://host[:port]. Default:
+	// the scheme and Host of each request.
+	Origin string `json:"origin,omitempty"`
+
+	// SessionParam is the name of the URL parameter that carries the
+	// session token to the iframe. Default: __iframeBridgeSessionId.
+	SessionParam string `json:"session_param,omitempty"`
+
+	// ParentParam is the name of the URL parameter that carries the
+	// parent's origin to the iframe. Default: __iframeBridgeParentOrigin.
+	ParentParam string `json:"parent_param,omitempty"`
+
+	// SessionIn says where the bootstrap parameters go in the iframe's
+	// URL: "query" (the default) or "hash" (the fragment, which is never
+	// sent to the embed's server).
+	SessionIn string `json:"session_in,omitempty"`
+
+	// RuntimePath is the path under which the runtime (bridge.js, the
+	// WebAssembly bridge, bridge.d.ts) and the session endpoint are
+	// served. Default: /_bridge.
+	RuntimePath string `json:"runtime_path,omitempty"`
+
+	// TokenTTL is how long after it was issued a session token may be
+	// redeemed. Default: 2m.
+	TokenTTL caddy.Duration `json:"token_ttl,omitempty"`
+
+	// AllowInsecureLocalhost allows http:// origins whose host is
+	// localhost, 127.0.0.1 or [::1], for local development. Other http://
+	// origins are never allowed.
+	AllowInsecureLocalhost bool `json:"allow_insecure_localhost,omitempty"`
+
+	// CSP says how the framing policy is applied: "enforce" (the
+	// default) edits Content-Security-Policy; "report_only" writes the
+	// module's own restrictions to Content-Security-Policy-Report-Only
+	// (upstream policies are still widened so that the embed works);
+	// "off" leaves the headers alone.
+	CSP string `json:"csp,omitempty"`
+
+	embeds, parents []peer // canonical origins with their options
+	origin          string // canonical Origin, or "" to use the request's
+	logger          *zap.Logger
+}
+
+// Peers is a group of origins in the embed or parent list that share
+// the same secret and signing mode.
+type Peers struct {
+	// Origins are exact web origins, scheme://host[:port]: no path,
+	// query, fragment, credentials or wildcard. http:// is accepted only
+	// for loopback hosts with allow_insecure_localhost.
+	Origins []string `json:"origins"`
+
+	// Secret, when set, is the master secret of the deployments between
+	// this site and these origins, base64 (standard or URL alphabet) of
+	// at least 32 bytes, instead of the secret derived from the root
+	// secret in Caddy's storage. Use it with a partner that runs its own
+	// server. Placeholders such as {env.BRIDGE_SECRET} or
+	// {file./path/to/secret} are expanded when the config is loaded;
+	// prefer them to a literal value, which would be saved in Caddy's
+	// autosaved config.
+	Secret string `json:"secret,omitempty"`
+
+	// Signing is "required" (the default: every message is signed with
+	// the session key, protocol v2), "optional" (v2 when both pages run
+	// the runtime, v1 accepted otherwise) or "off" (v1 only; no session
+	// key is issued).
+	Signing string `json:"signing,omitempty"`
+}
+
+// peer is one provisioned origin of the embed or parent list.
+type peer struct {
+	origin  string
+	secret  []byte // nil: derived from the root secret
+	signing string
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.bridge",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision fills in defaults, expands placeholders in secrets and
+// canonicalizes the origins.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.SessionParam == "" {
+		h.SessionParam = DefaultSessionParam
+	}
+	if h.ParentParam == "" {
+		h.ParentParam = DefaultParentParam
+	}
+	if h.SessionIn == "" {
+		h.SessionIn = SessionInQuery
+	}
+	if h.RuntimePath == "" {
+		h.RuntimePath = DefaultRuntimePath
+	}
+	if len(h.RuntimePath) > 1 {
+		h.RuntimePath = strings.TrimSuffix(h.RuntimePath, "/")
+	}
+	if h.TokenTTL == 0 {
+		h.TokenTTL = caddy.Duration(DefaultTokenTTL)
+	}
+	if h.CSP == "" {
+		h.CSP = CSPEnforce
+	}
+	var err error
+	if h.Origin != "" {
+		if h.origin, err = ParseOrigin(h.Origin, h.AllowInsecureLocalhost); err != nil {
+			return fmt.Errorf("origin: %w", err)
+		}
+	}
+	repl := caddy.NewReplacer()
+	if h.embeds, err = provisionPeers("embed", h.Embed, h.AllowInsecureLocalhost, repl); err != nil {
+		return err
+	}
+	if h.parents, err = provisionPeers("parent", h.Parent, h.AllowInsecureLocalhost, repl); err != nil {
+		return err
+	}
+	return nil
+}
+
+// provisionPeers validates one list and expands its secrets.
+func provisionPeers(role string, groups []Peers, allowInsecure bool, repl *caddy.Replacer) ([]peer, error) {
+	var out []peer
+	seen := make(map[string]bool)
+	for _, g := range groups {
+		if len(g.Origins) == 0 {
+			return nil, fmt.Errorf("%s: an entry lists no origin; write at least one, for example %q", role, "https://widget.example.com")
+		}
+		signing := g.Signing
+		if signing == "" {
+			signing = SigningRequired
+		}
+		if err := checkSigning(signing); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", role, g.Origins[0], err)
+		}
+		var secret []byte
+		if g.Secret != "" {
+			expanded, err := repl.ReplaceOrErr(g.Secret, true, true)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: secret: a placeholder could not be expanded; check that the environment variable or file it names exists", role, g.Origins[0])
+			}
+			if secret, err = decodeSecret(expanded); err != nil {
+				return nil, fmt.Errorf("%s %s: secret: %w", role, g.Origins[0], err)
+			}
+		}
+		for _, o := range g.Origins {
+			canon, err := ParseOrigin(o, allowInsecure)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", role, err)
+			}
+			if seen[canon] {
+				return nil, fmt.Errorf("%s: %s is listed twice; list each origin once", role, canon)
+			}
+			seen[canon] = true
+			out = append(out, peer{origin: canon, secret: secret, signing: signing})
+		}
+	}
+	return out, nil
+}
+
+// Validate checks the settings that Provision does not already check.
+func (h *Handler) Validate() error {
+	if len(h.embeds) == 0 && len(h.parents) == 0 {
+		return fmt.Errorf("configure at least one of embed (origins this site frames) or parent (origins that may frame this site)")
+	}
+	if err := checkParamName("session_param", h.SessionParam); err != nil {
+		return err
+	}
+	if err := checkParamName("parent_param", h.ParentParam); err != nil {
+		return err
+	}
+	if h.SessionParam == h.ParentParam {
+		return fmt.Errorf("session_param and parent_param are both %q; give them different names", h.SessionParam)
+	}
+	if err := checkSessionIn(h.SessionIn); err != nil {
+		return err
+	}
+	if err := CheckRuntimePath(h.RuntimePath); err != nil {
+		return err
+	}
+	if time.Duration(h.TokenTTL) <= 0 {
+		return fmt.Errorf("token_ttl must be positive, for example 2m")
+	}
+	return checkCSPMode(h.CSP)
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if p := r.URL.Path; p == h.RuntimePath || strings.HasPrefix(p, h.RuntimePath) && p[len(h.RuntimePath)] == '/' {
+		return h.serveRuntime(w, r)
+	}
+	if h.CSP == CSPOff {
+		return next.ServeHTTP(w, r)
+	}
+	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h}
+	if err := next.ServeHTTP(rw, r); err != nil {
+		return err // Caddy's error handling writes the response
+	}
+	rw.finish()
+	return nil
+}
+
+// serveRuntime answers requests under RuntimePath. The runtime assets
+// and the session endpoint are added by later parts; until then every
+// path there is unknown.
+func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) error {
+	return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no bridge resource at %s", r.URL.Path))
+}
+
+// cspWantFor returns what the response's policies must allow.
+func (h *Handler) cspWantFor(html bool) cspWant {
+	var want cspWant
+	if html && len(h.embeds) > 0 {
+		want.FrameSrc = originsOf(h.embeds)
+	}
+	if len(h.parents) > 0 {
+		want.FrameAncestors = originsOf(h.parents)
+	}
+	want.Scripts = html
+	return want
+}
+
+func originsOf(ps []peer) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.origin
+	}
+	return out
+}
+
+// Interface guards
+var (
+	_ caddy.Module                = (*Handler)(nil)
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)
