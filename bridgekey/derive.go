@@ -1,0 +1,96 @@
+package bridgekey
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+)
+
+// Domain-separation strings. Each construction uses its own, so that no
+// output of one can be mistaken for an output of another.
+const (
+	deploymentSalt   = "caddy-bridge/v1 deployment"
+	deploymentIDTag  = "caddy-bridge/v1 deployment-id\x00"
+	sessionInfoLabel = "caddy-bridge/v1 session\x00"
+	keyIDLabel       = "caddy-bridge/v1 key-id"
+	rotateInfoLabel  = "rotate"
+)
+
+// DeploymentSecret derives the master secret of the deployment made of a
+// parent origin and an embed origin from the root secret:
+// HKDF-SHA256(root, salt = "caddy-bridge/v1 deployment",
+// info = parentOrigin + "\n" + embedOrigin), SecretSize bytes.
+//
+// The origins are joined with a newline, not length-prefixed (DESIGN §5),
+// so callers must pass serialized origins, which never contain one.
+//
+// Like the other HKDF-based functions it panics only if crypto/hkdf refuses
+// its input, which happens solely in FIPS 140-only mode for a key shorter
+// than 112 bits.
+func DeploymentSecret(root []byte, parentOrigin, embedOrigin string) []byte {
+	return deriveKey(root, []byte(deploymentSalt), parentOrigin+"\n"+embedOrigin)
+}
+
+// DeploymentID is a public, non-secret 8-byte identifier of a deployment
+// (a parent origin and an embed origin). Every token carries it, so that a
+// server can find the deployment, and with it the secret, a token belongs
+// to before verifying it.
+type DeploymentID [8]byte
+
+// NewDeploymentID returns the identifier of the deployment made of
+// parentOrigin and embedOrigin: the first 8 bytes of
+// SHA-256("caddy-bridge/v1 deployment-id\x00" + length-prefixed parentOrigin
+// + length-prefixed embedOrigin).
+func NewDeploymentID(parentOrigin, embedOrigin string) DeploymentID {
+	var stack [256]byte
+	b := append(stack[:0], deploymentIDTag...)
+	b = appendField(b, parentOrigin)
+	b = appendField(b, embedOrigin)
+	sum := sha256.Sum256(b)
+	return DeploymentID(sum[:8])
+}
+
+// SessionKey derives the key of the session that tok opens:
+// HKDF-SHA256(deploymentSecret, salt = tok.Random,
+// info = "caddy-bridge/v1 session\x00" + length-prefixed parentOrigin +
+// length-prefixed embedOrigin), SecretSize bytes. Both sides of a session
+// redeem the same token and so derive the same key. Only the token's random
+// part enters the derivation; callers verify the token first.
+func SessionKey(deploymentSecret []byte, tok Token, parentOrigin, embedOrigin string) []byte {
+	var stack [256]byte
+	b := append(stack[:0], sessionInfoLabel...)
+	b = appendField(b, parentOrigin)
+	b = appendField(b, embedOrigin)
+	return deriveKey(deploymentSecret, tok.Random[:], string(b))
+}
+
+// KeyID returns a short public label of key, for telling keys apart in
+// messages and logs without revealing them: the unpadded base64url form of
+// the first 9 bytes of HMAC-SHA256(key, "caddy-bridge/v1 key-id"),
+// 12 characters.
+func KeyID(key []byte) string {
+	var buf [blockSize + len(keyIDLabel)]byte
+	copy(buf[blockSize:], keyIDLabel)
+	sum := hmacSHA256(key, buf[:], nil)
+	var out [12]byte
+	b64.Encode(out[:], sum[:9])
+	return string(out[:])
+}
+
+// RotateKey returns the key that replaces key when the parent announces
+// rotation to kid (DESIGN §6, bridge:rekey): HKDF-SHA256(key, salt = none,
+// info = "rotate" + kid), SecretSize bytes. An absent salt is, per RFC 5869,
+// the same as 32 zero bytes.
+func RotateKey(key []byte, kid string) []byte {
+	return deriveKey(key, nil, rotateInfoLabel+kid)
+}
+
+// deriveKey runs HKDF-SHA256 and returns SecretSize bytes.
+func deriveKey(secret, salt []byte, info string) []byte {
+	key, err := hkdf.Key(sha256.New, secret, salt, info, SecretSize)
+	if err != nil {
+		// Only FIPS 140-only mode with a key shorter than 112 bits gets
+		// here; returning a zero or nil key instead would fail open.
+		panic("bridgekey: deriving key: " + err.Error())
+	}
+	return key
+}

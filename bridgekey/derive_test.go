@@ -1,0 +1,87 @@
+package bridgekey
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestDerivations(t *testing.T) {
+	secret := testSecret()
+	if len(secret) != SecretSize {
+		t.Fatalf("DeploymentSecret: %d bytes, want %d", len(secret), SecretSize)
+	}
+	for _, tc := range []struct {
+		name string
+		root []byte
+		p, e string
+	}{
+		{name: "other root", root: bytes.Repeat([]byte{0x43}, SecretSize), p: testParent, e: testEmbed},
+		{name: "swapped origins", root: testRoot, p: testEmbed, e: testParent},
+		{name: "other parent", root: testRoot, p: "https://app.example.com:8443", e: testEmbed},
+		{name: "other embed", root: testRoot, p: testParent, e: "https://widget.example.org"},
+	} {
+		if bytes.Equal(DeploymentSecret(tc.root, tc.p, tc.e), secret) {
+			t.Errorf("%s: same deployment secret", tc.name)
+		}
+	}
+
+	s, tok := mintTest(t)
+	key := SessionKey(secret, tok, testParent, testEmbed)
+	if len(key) != SecretSize {
+		t.Fatalf("SessionKey: %d bytes, want %d", len(key), SecretSize)
+	}
+	// Both sides redeem the same token string and get the same key.
+	redeemed, err := VerifyToken(secret, testParent, testEmbed, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(SessionKey(secret, redeemed, testParent, testEmbed), key) {
+		t.Error("SessionKey differs between minting and redeeming")
+	}
+	_, other := mintTest(t)
+	if bytes.Equal(SessionKey(secret, other, testParent, testEmbed), key) {
+		t.Error("two tokens give the same session key")
+	}
+	if bytes.Equal(SessionKey(secret, tok, testEmbed, testParent), key) {
+		t.Error("swapped origins give the same session key")
+	}
+	if bytes.Equal(key, secret) {
+		t.Error("session key equals the deployment secret")
+	}
+
+	kid := KeyID(key)
+	if len(kid) != 12 || kid == KeyID(secret) {
+		t.Errorf("KeyID = %q (of the secret: %q)", kid, KeyID(secret))
+	}
+	next := RotateKey(key, kid)
+	if len(next) != SecretSize || bytes.Equal(next, key) || bytes.Equal(next, RotateKey(key, "other")) {
+		t.Errorf("RotateKey gives %x", next)
+	}
+	if !bytes.Equal(next, RotateKey(key, kid)) {
+		t.Error("RotateKey is not deterministic")
+	}
+}
+
+func TestDeploymentIDLengthPrefixed(t *testing.T) {
+	seen := map[DeploymentID][2]string{}
+	for _, o := range [][2]string{
+		{"", ""}, {"a", ""}, {"", "a"}, {"ab", ""}, {"a", "b"}, {"", "ab"},
+		{"a\n", "b"}, {"a", "\nb"}, {testParent, testEmbed}, {testEmbed, testParent},
+	} {
+		id := NewDeploymentID(o[0], o[1])
+		if prev, ok := seen[id]; ok {
+			t.Errorf("%q and %q share a deployment id", prev, o)
+		}
+		seen[id] = o
+	}
+}
+
+func TestDerivationAllocations(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { NewDeploymentID(testParent, testEmbed) }); n != 0 {
+		t.Errorf("NewDeploymentID allocates %v times, want 0", n)
+	}
+	key := testSecret()
+	if n := testing.AllocsPerRun(100, func() { KeyID(key) }); n != 1 {
+		t.Errorf("KeyID allocates %v times, want 1 (the string)", n)
+	}
+}

@@ -1,0 +1,65 @@
+package bridgekey
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// allowedImports are the packages bridgekey may import directly.
+var allowedImports = []string{
+	"crypto/hkdf", "crypto/hmac", "crypto/sha256", "crypto/subtle", "crypto/rand",
+	"encoding/base64", "errors", "io", "strconv", "sync", "time", "strings", "bytes",
+}
+
+// heavyPackages must not be linked into the WebAssembly runtime through
+// this package, not even indirectly.
+var heavyPackages = []string{"fmt", "encoding/json", "regexp", "reflect", "encoding/binary"}
+
+// TestNoHeavyImports keeps the package fit for the WebAssembly runtime: it
+// lists the package's non-test dependencies, for the host and for js/wasm,
+// and fails if a direct import is outside allowedImports or if any
+// dependency is one of heavyPackages. (encoding/binary is on that list
+// because it imports reflect.)
+func TestNoHeavyImports(t *testing.T) {
+	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("no go command inside WebAssembly; the host run checks js/wasm")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list dependencies: %v", err)
+	}
+	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
+		list := func(format string) []string {
+			t.Helper()
+			cmd := exec.Command(goCmd, "list", "-deps", "-f", format, ".")
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list %v: %v", env, err)
+			}
+			return strings.Fields(string(out))
+		}
+		deps := list("{{.ImportPath}}")
+		if len(deps) < 10 {
+			t.Fatalf("go list %v found only %v", env, deps)
+		}
+		for _, p := range heavyPackages {
+			if slices.Contains(deps, p) {
+				t.Errorf("%v: %s is among the dependencies", env, p)
+			}
+		}
+		imports := list(`{{if eq .ImportPath "github.com/caddybridge/caddy-bridge/bridgekey"}}{{join .Imports " "}}{{end}}`)
+		if len(imports) == 0 {
+			t.Fatalf("go list %v: no imports found for the package", env)
+		}
+		for _, p := range imports {
+			if !slices.Contains(allowedImports, p) {
+				t.Errorf("%v: imports %s, which is not allowed", env, p)
+			}
+		}
+	}
+}

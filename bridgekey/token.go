@@ -1,0 +1,203 @@
+package bridgekey
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+// Token is a decoded session token. The token's encoded string, not this
+// struct, is the session id (DESIGN §5).
+//
+// A token is 49 bytes, written as unpadded base64url (66 characters):
+//
+//	offset  size  field
+//	     0     1  version, 0x01
+//	     1     8  deployment id (NewDeploymentID of the two origins)
+//	     9    16  random bytes
+//	    25     8  issue time, unix milliseconds, big-endian
+//	    33    16  tag
+//
+// The tag is the first 16 bytes of HMAC-SHA256(deployment secret,
+// "caddy-bridge/v1 token\x00" + length-prefixed parent origin +
+// length-prefixed embed origin + bytes 0 to 32 of the token), so a token is
+// bound to its deployment's secret and to both origins.
+type Token struct {
+	// Deployment identifies the deployment that minted the token.
+	Deployment DeploymentID
+
+	// Random holds the token's 128 random bits. It is also the salt of
+	// the session key.
+	Random [16]byte
+
+	// IssuedAt is when the token was minted, with millisecond precision,
+	// in UTC.
+	IssuedAt time.Time
+}
+
+// Errors returned by ParseToken and VerifyToken. Their messages never
+// contain the token or any secret.
+var (
+	// ErrTokenMalformed means that the string is not a token of a
+	// version this package knows: wrong length, not canonical unpadded
+	// base64url, or a wrong version byte.
+	ErrTokenMalformed = errors.New("bridgekey: malformed token")
+
+	// ErrTokenForged means that the token is well-formed but was not
+	// minted for this deployment with this secret: its tag is wrong or its
+	// deployment id does not match the origins.
+	ErrTokenForged = errors.New("bridgekey: token not authentic for this deployment")
+)
+
+// Token layout.
+const (
+	tokenVersion   = 0x01
+	tokenIDOff     = 1
+	tokenRandomOff = 9
+	tokenTimeOff   = 25
+	tokenTagOff    = 33
+	tokenTagSize   = 16
+	tokenSize      = tokenTagOff + tokenTagSize // 49 bytes
+	tokenLen       = (tokenSize*8 + 5) / 6      // 66 characters
+
+	tokenTagLabel = "caddy-bridge/v1 token\x00"
+)
+
+// b64 is unpadded base64url that decodes only the canonical encoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+var (
+	errNilRand     = errors.New("bridgekey: minting token: no random source")
+	errShortSecret = errors.New("bridgekey: minting token: deployment secret shorter than 16 bytes")
+	errLongOrigin  = errors.New("bridgekey: minting token: origin too long")
+)
+
+// randError reports a failure of the random source given to MintToken.
+type randError struct{ err error }
+
+func (e randError) Error() string {
+	return "bridgekey: minting token: reading random bytes: " + e.err.Error()
+}
+
+func (e randError) Unwrap() error { return e.err }
+
+// randBufs holds scratch buffers for the random bytes: passing a buffer to
+// an io.Reader makes it escape, and a pooled one costs no allocation.
+var randBufs = sync.Pool{New: func() any { return new([16]byte) }}
+
+// MintToken mints a token of the deployment whose secret is
+// deploymentSecret and whose origins are parentOrigin and embedOrigin,
+// issued at now (truncated to milliseconds), with 16 random bytes read from
+// rand, normally crypto/rand.Reader. It returns the encoded token, which is
+// also the session id, and its decoded form.
+//
+// It fails if rand is nil or fails, or if deploymentSecret is shorter than
+// 16 bytes: such a key would make tokens forgeable.
+func MintToken(deploymentSecret []byte, parentOrigin, embedOrigin string, now time.Time, rand io.Reader) (string, Token, error) {
+	if len(deploymentSecret) < minSecretSize {
+		return "", Token{}, errShortSecret
+	}
+	if rand == nil {
+		return "", Token{}, errNilRand
+	}
+	if !fieldFits(len(parentOrigin)) || !fieldFits(len(embedOrigin)) {
+		return "", Token{}, errLongOrigin
+	}
+
+	var tok Token
+	rb := randBufs.Get().(*[16]byte)
+	_, err := io.ReadFull(rand, rb[:])
+	tok.Random = *rb
+	clear(rb[:])
+	randBufs.Put(rb)
+	if err != nil {
+		return "", Token{}, randError{err}
+	}
+	tok.Deployment = NewDeploymentID(parentOrigin, embedOrigin)
+	ms := now.UnixMilli()
+	tok.IssuedAt = time.UnixMilli(ms).UTC()
+
+	var raw [tokenSize]byte
+	raw[0] = tokenVersion
+	copy(raw[tokenIDOff:], tok.Deployment[:])
+	copy(raw[tokenRandomOff:], tok.Random[:])
+	putUint64(raw[tokenTimeOff:], uint64(ms))
+	tag := tokenTag(deploymentSecret, parentOrigin, embedOrigin, raw[:tokenTagOff])
+	copy(raw[tokenTagOff:], tag[:tokenTagSize])
+
+	var enc [tokenLen]byte
+	b64.Encode(enc[:], raw[:])
+	return string(enc[:]), tok, nil
+}
+
+// ParseToken decodes the token s without verifying it, so that a server
+// can find the deployment it claims to belong to. It returns
+// ErrTokenMalformed unless s is exactly a canonical token of version 1.
+// Nothing in the result can be trusted before VerifyToken accepts s.
+func ParseToken(s string) (Token, error) {
+	var raw [tokenSize]byte
+	if !decodeToken(&raw, s) {
+		return Token{}, ErrTokenMalformed
+	}
+	return tokenFromRaw(&raw), nil
+}
+
+// VerifyToken decodes the token s and checks, in constant time, that it
+// was minted with deploymentSecret for parentOrigin and embedOrigin. It
+// returns ErrTokenMalformed if s is not a canonical token of version 1, and
+// ErrTokenForged if the tag is wrong, if the deployment id does not match
+// the origins, or if deploymentSecret is shorter than 16 bytes. It does not
+// check the token's age: that is the caller's policy.
+func VerifyToken(deploymentSecret []byte, parentOrigin, embedOrigin, s string) (Token, error) {
+	var raw [tokenSize]byte
+	if !decodeToken(&raw, s) {
+		return Token{}, ErrTokenMalformed
+	}
+	if len(deploymentSecret) < minSecretSize || !fieldFits(len(parentOrigin)) || !fieldFits(len(embedOrigin)) {
+		return Token{}, ErrTokenForged
+	}
+	tag := tokenTag(deploymentSecret, parentOrigin, embedOrigin, raw[:tokenTagOff])
+	tagOK := subtle.ConstantTimeCompare(tag[:tokenTagSize], raw[tokenTagOff:]) == 1
+	// The deployment id is public, so comparing it need not be constant-time.
+	idOK := DeploymentID(raw[tokenIDOff:tokenRandomOff]) == NewDeploymentID(parentOrigin, embedOrigin)
+	if !tagOK || !idOK {
+		return Token{}, ErrTokenForged
+	}
+	return tokenFromRaw(&raw), nil
+}
+
+// decodeToken decodes s into raw and reports whether s is exactly the
+// canonical encoding of a version 1 token.
+func decodeToken(raw *[tokenSize]byte, s string) bool {
+	if len(s) != tokenLen {
+		return false
+	}
+	// Strict decoding rejects padding, characters outside the URL-safe
+	// alphabet and non-zero trailing bits; it skips CR and LF, which the
+	// length check then catches because fewer bytes come out.
+	n, err := b64.Decode(raw[:], []byte(s))
+	return err == nil && n == tokenSize && raw[0] == tokenVersion
+}
+
+// tokenFromRaw returns the fields of a decoded token.
+func tokenFromRaw(raw *[tokenSize]byte) Token {
+	return Token{
+		Deployment: DeploymentID(raw[tokenIDOff:tokenRandomOff]),
+		Random:     [16]byte(raw[tokenRandomOff:tokenTimeOff]),
+		IssuedAt:   time.UnixMilli(int64(getUint64(raw[tokenTimeOff:tokenTagOff]))).UTC(),
+	}
+}
+
+// tokenTag returns the full HMAC of which a token's tag is the first 16
+// bytes; head is the token's first 33 bytes.
+func tokenTag(deploymentSecret []byte, parentOrigin, embedOrigin string, head []byte) [32]byte {
+	var stack [384]byte
+	b := append(stack[:blockSize], tokenTagLabel...)
+	b = appendField(b, parentOrigin)
+	b = appendField(b, embedOrigin)
+	b = append(b, head...)
+	return hmacSHA256(deploymentSecret, b, nil)
+}
