@@ -104,6 +104,8 @@ type Handler struct {
 
 	embeds, parents []peer // canonical origins with their options
 	origin          string // canonical Origin, or "" to use the request's
+	rootSecret      []byte // from storage; nil when every peer has its own secret
+	cache           *deploymentsCache
 	logger          *zap.Logger
 }
 
@@ -151,6 +153,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // canonicalizes the origins.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.cache = new(deploymentsCache)
 	if h.SessionParam == "" {
 		h.SessionParam = DefaultSessionParam
 	}
@@ -185,7 +188,24 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.parents, err = provisionPeers("parent", h.Parent, h.AllowInsecureLocalhost, repl); err != nil {
 		return err
 	}
+	if needsRootSecret(h.embeds) || needsRootSecret(h.parents) {
+		if h.rootSecret, err = loadOrCreateRootSecret(ctx, ctx.Storage()); err != nil {
+			return err
+		}
+	}
+	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
 	return nil
+}
+
+func needsRootSecret(ps []peer) bool {
+	for _, p := range ps {
+		if p.secret == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // provisionPeers validates one list and expands its secrets.
@@ -270,10 +290,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	return nil
 }
 
-// serveRuntime answers requests under RuntimePath. The runtime assets
-// and the session endpoint are added by later parts; until then every
-// path there is unknown.
+// serveRuntime answers requests under RuntimePath: the session endpoint,
+// and 404 for anything unknown.
 func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) error {
+	switch strings.TrimPrefix(r.URL.Path, h.RuntimePath) {
+	case "/session":
+		return h.serveSession(w, r)
+	}
 	return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no bridge resource at %s", r.URL.Path))
 }
 

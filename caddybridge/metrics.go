@@ -1,0 +1,45 @@
+package caddybridge
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are created once per process and registered with the metrics
+// registry of every config load, so they keep counting across reloads.
+// Labels never carry a token, a key, a secret or an origin.
+var metrics = struct {
+	tokensMinted *prometheus.CounterVec
+	sessions     *prometheus.CounterVec
+}{
+	tokensMinted: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "bridge",
+		Name:      "tokens_minted_total",
+		Help:      "Session tokens minted, by where: page (injected into an iframe) or endpoint (POST session {embed}).",
+	}, []string{"via"}),
+	sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "bridge",
+		Name:      "session_requests_total",
+		Help:      "Session endpoint requests, by this site's role and outcome: ok, or the error code returned.",
+	}, []string{"role", "outcome"}),
+}
+
+// registerMetrics adds the collectors to reg, ignoring those already
+// registered (the same registry across handlers, or a reload).
+func registerMetrics(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	for _, c := range []prometheus.Collector{metrics.tokensMinted, metrics.sessions} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return err
+			}
+		}
+	}
+	return nil
+}
