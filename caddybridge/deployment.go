@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/caddybridge/caddy-bridge/bridgekey"
+	"github.com/caddybridge/caddy-bridge/htmlrewrite"
 )
 
 // Roles this site can play in a deployment.
@@ -27,9 +28,10 @@ type deployment struct {
 // deploymentSet holds this site's deployments for one value of its own
 // origin.
 type deploymentSet struct {
-	self  string
-	byID  map[bridgekey.DeploymentID]*deployment
-	embed map[string]*deployment // parent role, by embed origin
+	self    string
+	byID    map[bridgekey.DeploymentID]*deployment
+	embed   map[string]*deployment // parent role, by embed origin
+	rewrite *htmlrewrite.Config    // parent role: what pages get
 }
 
 // maxCachedSelves bounds the deployment sets cached for request-derived
@@ -102,6 +104,16 @@ func (h *Handler) buildDeployments(self string) *deploymentSet {
 	}
 	for _, p := range h.embeds {
 		s.embed[p.origin] = add(self, p.origin, roleParent, p)
+	}
+	if len(h.embeds) > 0 {
+		s.rewrite = &htmlrewrite.Config{
+			Allowed:      originsOf(h.embeds),
+			SessionParam: h.SessionParam,
+			ParentParam:  h.ParentParam,
+			InHash:       h.SessionIn == SessionInHash,
+			ParentOrigin: self,
+			Shim:         shimTag,
+		}
 	}
 	for _, p := range h.parents {
 		if p.origin == self {

@@ -279,15 +279,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if p := r.URL.Path; p == h.RuntimePath || strings.HasPrefix(p, h.RuntimePath) && p[len(h.RuntimePath)] == '/' {
 		return h.serveRuntime(w, r)
 	}
-	if h.CSP == CSPOff {
+	candidate := len(h.embeds) > 0 && isCandidate(r)
+	if h.CSP == CSPOff && !candidate {
 		return next.ServeHTTP(w, r)
 	}
-	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h}
+	if candidate {
+		prepareCandidate(r)
+	}
+	rw := &responseWriter{
+		ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
+		h:                     h,
+		r:                     r,
+		candidate:             candidate,
+	}
 	if err := next.ServeHTTP(rw, r); err != nil {
+		rw.abandon()
 		return err // Caddy's error handling writes the response
 	}
-	rw.finish()
-	return nil
+	return rw.finish()
 }
 
 // serveRuntime answers requests under RuntimePath: the session endpoint,

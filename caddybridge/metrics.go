@@ -12,6 +12,8 @@ import (
 var metrics = struct {
 	tokensMinted *prometheus.CounterVec
 	sessions     *prometheus.CounterVec
+	pages        *prometheus.CounterVec
+	iframes      *prometheus.CounterVec
 }{
 	tokensMinted: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy",
@@ -25,6 +27,18 @@ var metrics = struct {
 		Name:      "session_requests_total",
 		Help:      "Session endpoint requests, by this site's role and outcome: ok, or the error code returned.",
 	}, []string{"role", "outcome"}),
+	pages: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "bridge",
+		Name:      "pages_total",
+		Help:      "HTML pages seen in the parent role, by outcome: rewritten_whole (fit the rewrite window), rewritten_streamed, unchanged, undecodable (unknown Content-Encoding, passed through).",
+	}, []string{"outcome"}),
+	iframes: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "bridge",
+		Name:      "iframes_total",
+		Help:      "Iframes seen in rewritten pages, by result: rewritten, or why they were left alone (no_src, relative, unlisted, ambiguous, has_param, oversized).",
+	}, []string{"result"}),
 }
 
 // registerMetrics adds the collectors to reg, ignoring those already
@@ -33,7 +47,7 @@ func registerMetrics(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{metrics.tokensMinted, metrics.sessions} {
+	for _, c := range []prometheus.Collector{metrics.tokensMinted, metrics.sessions, metrics.pages, metrics.iframes} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

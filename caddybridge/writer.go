@@ -1,23 +1,40 @@
 package caddybridge
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 )
 
+// rewriteWindow is the size of the page prefix gathered before the
+// response starts: a page that fits is rewritten in one pass and sent
+// with an exact Content-Length; a larger one (or one whose upstream
+// flushes) streams through with bounded memory.
+const rewriteWindow = 128 << 10
+
 // responseWriter applies the framing policy to a response's headers at
-// the moment they are written. It holds the status back until the first
-// body byte (or the end of the response) so that a missing Content-Type
-// can be sniffed first, as net/http would, and it cannot be bypassed:
-// ReadFrom goes through it too.
+// the moment they are written and, in the parent role, rewrites HTML
+// pages. It holds the status back until the first body byte (or the end
+// of the response) so that a missing Content-Type can be sniffed first,
+// as net/http would, and it cannot be bypassed: ReadFrom goes through it
+// too.
 type responseWriter struct {
 	*caddyhttp.ResponseWriterWrapper
 	h           *Handler
+	r           *http.Request
+	candidate   bool // the request may get a rewritten page
 	status      int  // status latched by WriteHeader, 0 if none yet
-	wroteHeader bool // headers have gone to the underlying writer
+	wroteHeader bool // headers are decided (and, unless rewriting, sent)
+
+	// Rewriting state; rw.page != nil while rewriting.
+	page      *pageRewrite
+	sentLater bool // rewriting: the status is not sent yet
 }
 
 // WriteHeader latches the status; 1xx responses pass straight through.
@@ -34,7 +51,8 @@ func (rw *responseWriter) WriteHeader(status int) {
 	}
 }
 
-// writeHeader edits the headers and sends them. sniff is the first part
+// writeHeader decides what to do with the response, edits the headers
+// and, unless the page is rewritten, sends them. sniff is the first part
 // of the body, used when no Content-Type is set.
 func (rw *responseWriter) writeHeader(sniff []byte) {
 	if rw.wroteHeader {
@@ -52,24 +70,72 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 			hdr.Set("Content-Type", ct)
 		}
 	}
-	applyCSP(hdr, rw.h.CSP, rw.h.cspWantFor(isHTML(ct)))
+	html := isHTML(ct)
+	want := rw.h.cspWantFor(html)
+	if rw.candidate && html && bodyAllowed(rw.r.Method, rw.status) {
+		rw.startRewrite(hdr)
+		if rw.page != nil || rw.r.Method == http.MethodHead {
+			want.ScriptHashes = shimHashes
+		}
+	}
+	if rw.h.CSP != CSPOff {
+		applyCSP(hdr, rw.h.CSP, want)
+	}
+	if rw.page != nil {
+		rw.sentLater = true
+		return
+	}
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
 }
 
-// Write sends the headers first if need be.
-func (rw *responseWriter) Write(p []byte) (int, error) {
-	if !rw.wroteHeader {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		rw.writeHeader(p)
+// startRewrite prepares the rewriting of an HTML page: it makes the
+// headers fit a per-session page and sets up decoding.
+func (rw *responseWriter) startRewrite(hdr http.Header) {
+	enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && !canDecode(enc) {
+		rw.h.logger.Warn("HTML page left alone: unknown Content-Encoding", zap.String("encoding", enc), zap.String("path", rw.r.URL.Path))
+		metrics.pages.WithLabelValues("undecodable").Inc()
+		return
 	}
-	return rw.ResponseWriterWrapper.Write(p)
+	hdr.Del("Content-Length")
+	hdr.Del("Etag")
+	hdr.Del("Last-Modified")
+	hdr.Del("Accept-Ranges")
+	hdr.Set("Cache-Control", "private, no-store")
+	if rw.r.Method == http.MethodHead {
+		hdr.Del("Content-Encoding")
+		return
+	}
+	ds := rw.h.deployments(rw.h.selfOrigin(rw.r))
+	p := pagePool.Get().(*pageRewrite)
+	p.reset(rw, ds)
+	if enc != "" && enc != "identity" {
+		hdr.Del("Content-Encoding")
+		p.startDecoding(enc)
+	}
+	rw.page = p
 }
 
-// ReadFrom keeps the underlying writer's fast path (sendfile) once the
-// headers are out; the first bytes go through Write so that the headers
-// are edited first.
+// Write sends the headers first if need be.
+func (rw *responseWriter) Write(b []byte) (int, error) {
+	if !rw.wroteHeader {
+		if len(b) == 0 {
+			return 0, nil
+		}
+		rw.writeHeader(b)
+	}
+	if rw.page != nil {
+		return rw.page.write(b)
+	}
+	return rw.ResponseWriterWrapper.Write(b)
+}
+
+// writerOnly hides ReadFrom, so that io.Copy goes through Write.
+type writerOnly struct{ io.Writer }
+
+// ReadFrom keeps the underlying writer's fast path (sendfile) for
+// responses that are not rewritten; the first bytes go through Write so
+// that the headers are decided first.
 func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	var n int64
 	if !rw.wroteHeader {
@@ -88,19 +154,58 @@ func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 			return n, err
 		}
 	}
+	if rw.page != nil {
+		m, err := rw.page.readFrom(r)
+		return n + m, err
+	}
 	m, err := rw.ResponseWriterWrapper.ReadFrom(r)
 	return n + m, err
 }
 
-// FlushError sends the headers before flushing.
+// FlushError sends the headers and what is ready, then flushes. A page
+// being rewritten switches to streaming.
 func (rw *responseWriter) FlushError() error {
 	rw.writeHeader(nil)
+	if rw.page != nil {
+		if err := rw.page.flush(); err != nil {
+			return err
+		}
+	}
 	return http.NewResponseController(rw.ResponseWriterWrapper.ResponseWriter).Flush()
 }
 
-// finish sends the headers of a response that wrote no body.
-func (rw *responseWriter) finish() {
+// finish completes the response after the handler chain returned.
+func (rw *responseWriter) finish() error {
 	rw.writeHeader(nil)
+	if rw.page == nil {
+		return nil
+	}
+	err := rw.page.close()
+	rw.page.release()
+	rw.page = nil
+	return err
+}
+
+// abandon releases rewriting state after the handler chain failed.
+func (rw *responseWriter) abandon() {
+	if rw.page != nil {
+		rw.page.abort()
+		rw.page.release()
+		rw.page = nil
+	}
+}
+
+// sendHeader sends the latched status of a rewritten page, with an exact
+// Content-Length when the whole page is known (n >= 0).
+func (rw *responseWriter) sendHeader(n int) {
+	if !rw.sentLater {
+		return
+	}
+	rw.sentLater = false
+	if n >= 0 {
+		rw.Header().Set("Content-Length", strconv.Itoa(n))
+	}
+	rw.ResponseWriterWrapper.WriteHeader(rw.status)
 }
 
 // isHTML reports whether a Content-Type is an HTML document.
@@ -109,3 +214,42 @@ func isHTML(ct string) bool {
 	mt = strings.TrimSpace(mt)
 	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml")
 }
+
+// bodyAllowed reports whether a response to method with status carries a
+// body (HEAD is answered as GET would be, without one).
+func bodyAllowed(method string, status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
+		status != http.StatusPartialContent && method != http.MethodConnect
+}
+
+// isCandidate reports whether a request may be answered with a page to
+// rewrite. Browsers say what they fetch in Sec-Fetch-Dest; without it,
+// the Accept header decides. Subresources (images, scripts, styles…)
+// keep their conditional and compressed requests.
+func isCandidate(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+		switch dest {
+		case "document", "iframe", "frame", "embed", "object", "empty":
+			return true
+		}
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	return accept == "" || strings.Contains(accept, "text/html") || strings.Contains(accept, "application/xhtml+xml") || strings.Contains(accept, "*/*")
+}
+
+// prepareCandidate strips the request headers that would let the answer
+// be a compressed, partial or cached copy of a page that must carry
+// fresh tokens.
+func prepareCandidate(r *http.Request) {
+	for _, k := range []string{"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Range", "Range", "If-Match", "If-Unmodified-Since"} {
+		r.Header.Del(k)
+	}
+}
+
+var pagePool = sync.Pool{New: func() any { return new(pageRewrite) }}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -3,6 +3,8 @@ package integration
 import (
 	"io"
 	"net/http"
+
+	"github.com/caddybridge/caddy-bridge/caddybridge"
 	"testing"
 )
 
@@ -101,6 +103,7 @@ http://localhost:9085 {
 `+upstreamSites)
 
 	const embeds = "https://widget.example.com http://localhost:9082"
+	shim := " " + caddybridge.ShimCSPSource
 	cases := []struct {
 		url        string
 		csp, cspRO []string // want exact header values; nil: absent
@@ -108,11 +111,11 @@ http://localhost:9085 {
 	}{
 		{"http://localhost:9080/none", []string{"frame-src 'self' " + embeds}, nil, ""},
 		{"http://localhost:9080/frame-src", []string{"frame-src https://maps.example.com " + embeds + "; img-src *"}, nil, ""},
-		{"http://localhost:9080/default-src", []string{"default-src 'self' https://cdn.example.com; img-src *; frame-src 'self' https://cdn.example.com " + embeds + "; script-src 'self' https://cdn.example.com 'wasm-unsafe-eval'; connect-src 'self' https://cdn.example.com"}, nil, ""},
+		{"http://localhost:9080/default-src", []string{"default-src 'self' https://cdn.example.com; img-src *; frame-src 'self' https://cdn.example.com " + embeds + "; script-src 'self' https://cdn.example.com 'wasm-unsafe-eval'" + shim + "; connect-src 'self' https://cdn.example.com"}, nil, ""},
 		{"http://localhost:9080/child-src", []string{"child-src 'none'; object-src 'none'; frame-src " + embeds}, nil, ""},
-		{"http://localhost:9080/two-fields", []string{"frame-src 'self' " + embeds, "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval', frame-src " + embeds}, nil, ""},
+		{"http://localhost:9080/two-fields", []string{"frame-src 'self' " + embeds, "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'" + shim + ", frame-src " + embeds}, nil, ""},
 		{"http://localhost:9080/json", []string{"default-src 'none'"}, nil, ""},
-		{"http://localhost:9080/report-only", []string{"frame-src 'self' " + embeds}, []string{"default-src 'self'; frame-src 'self' " + embeds + "; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'"}, ""},
+		{"http://localhost:9080/report-only", []string{"frame-src 'self' " + embeds}, []string{"default-src 'self'; frame-src 'self' " + embeds + "; script-src 'self' 'wasm-unsafe-eval'" + shim + "; connect-src 'self'"}, ""},
 		// Embed role: frame-ancestors on every response, X-Frame-Options gone.
 		{"http://localhost:9083/xfo", []string{"frame-ancestors https://shop.example.com; default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'"}, nil, ""},
 		{"http://localhost:9083/none", []string{"frame-ancestors 'self' https://shop.example.com"}, nil, ""},

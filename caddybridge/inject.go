@@ -1,0 +1,190 @@
+package caddybridge
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/caddybridge/caddy-bridge/bridgekey"
+	"github.com/caddybridge/caddy-bridge/htmlrewrite"
+)
+
+// pageRewrite rewrites one HTML page. While the page fits the rewrite
+// window it is gathered and then rewritten in one pass (and sent with an
+// exact Content-Length); past the window, or when the upstream flushes,
+// it streams through an htmlrewrite.Rewriter.
+type pageRewrite struct {
+	rw        *responseWriter
+	ds        *deploymentSet
+	in        *bytes.Buffer
+	streaming bool
+	rewriter  *htmlrewrite.Rewriter
+	tokFn     htmlrewrite.TokenFunc
+	now       time.Time
+	stats     htmlrewrite.Stats
+
+	// Decoding of a compressed upstream page: the handler writes into pw,
+	// a goroutine decodes into the plain path and reports on done.
+	pw   *io.PipeWriter
+	done chan error
+}
+
+func (p *pageRewrite) reset(rw *responseWriter, ds *deploymentSet) {
+	p.rw, p.ds = rw, ds
+	p.in = bufPool.Get().(*bytes.Buffer)
+	p.in.Reset()
+	p.streaming = false
+	p.now = time.Now()
+	p.stats = htmlrewrite.Stats{}
+	p.pw, p.done = nil, nil
+	if p.tokFn == nil {
+		p.tokFn = p.token
+	}
+}
+
+// release returns the pooled parts.
+func (p *pageRewrite) release() {
+	if p.in != nil && p.in.Cap() <= 2*rewriteWindow {
+		bufPool.Put(p.in)
+	}
+	p.in = nil
+	if p.rewriter != nil {
+		rewriterPool.Put(p.rewriter)
+		p.rewriter = nil
+	}
+	p.rw, p.ds = nil, nil
+	pagePool.Put(p)
+}
+
+// token mints a fresh token for one iframe.
+func (p *pageRewrite) token(embed string) (string, error) {
+	d := p.ds.embed[embed]
+	if d == nil {
+		return "", errors.New("no deployment for an allowed embed origin")
+	}
+	tok, _, err := bridgekey.MintToken(d.secret, d.parent, d.embed, p.now, rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	metrics.tokensMinted.WithLabelValues("page").Inc()
+	return tok, nil
+}
+
+// downstream is where rewritten bytes go.
+func (p *pageRewrite) downstream() io.Writer {
+	return writerOnly{p.rw.ResponseWriterWrapper}
+}
+
+func (p *pageRewrite) write(b []byte) (int, error) {
+	if p.pw != nil {
+		return p.pw.Write(b)
+	}
+	return p.plain(b)
+}
+
+func (p *pageRewrite) readFrom(r io.Reader) (int64, error) {
+	return io.Copy(writerOnly{writerFunc(p.write)}, r)
+}
+
+// plain takes decoded page bytes.
+func (p *pageRewrite) plain(b []byte) (int, error) {
+	if !p.streaming {
+		if p.in.Len()+len(b) <= rewriteWindow {
+			return p.in.Write(b)
+		}
+		if err := p.startStreaming(); err != nil {
+			return 0, err
+		}
+	}
+	return p.rewriter.Write(b)
+}
+
+// startStreaming sends the headers without a Content-Length and pushes
+// what was gathered through a streaming rewriter.
+func (p *pageRewrite) startStreaming() error {
+	p.streaming = true
+	p.rw.sendHeader(-1)
+	p.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
+	p.rewriter.Reset(p.downstream(), p.ds.rewrite, p.tokFn)
+	_, err := p.rewriter.Write(p.in.Bytes())
+	p.in.Reset()
+	return err
+}
+
+// flush makes the page stream from now on. A page being decoded is
+// flushed when it ends.
+func (p *pageRewrite) flush() error {
+	if p.pw != nil || p.streaming {
+		return nil
+	}
+	return p.startStreaming()
+}
+
+// close finishes the page.
+func (p *pageRewrite) close() error {
+	if p.pw != nil {
+		_ = p.pw.Close()
+		if err := <-p.done; err != nil {
+			return err
+		}
+	}
+	if p.streaming {
+		err := p.rewriter.Close()
+		p.count(p.rewriter.Stats(), "streamed")
+		return err
+	}
+	page := p.in.Bytes()
+	plan := htmlrewrite.Scan(page, p.ds.rewrite)
+	out := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if out.Cap() <= 2*rewriteWindow {
+			bufPool.Put(out)
+		}
+	}()
+	out.Reset()
+	dst, err := plan.Apply(out.AvailableBuffer(), page, p.ds.rewrite, p.tokFn)
+	if err != nil {
+		return err
+	}
+	p.count(plan.Stats(), "whole")
+	p.rw.sendHeader(len(dst))
+	_, err = p.downstream().Write(dst)
+	if cap(dst) > out.Cap() {
+		*out = *bytes.NewBuffer(dst[:0])
+	}
+	return err
+}
+
+// abort stops a page whose handler chain failed.
+func (p *pageRewrite) abort() {
+	if p.pw != nil {
+		_ = p.pw.CloseWithError(errors.New("handler failed"))
+		<-p.done
+	}
+}
+
+func (p *pageRewrite) count(s htmlrewrite.Stats, how string) {
+	if s.Rewritten > 0 {
+		metrics.pages.WithLabelValues("rewritten_" + how).Inc()
+	} else {
+		metrics.pages.WithLabelValues("unchanged").Inc()
+	}
+	if n := s.Rewritten; n > 0 {
+		metrics.iframes.WithLabelValues("rewritten").Add(float64(n))
+	}
+	for r, n := range s.Skipped {
+		if n > 0 {
+			metrics.iframes.WithLabelValues(htmlrewrite.SkipReason(r).String()).Add(float64(n))
+		}
+	}
+}
+
+// writerFunc adapts a function to io.Writer.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+var rewriterPool = sync.Pool{New: func() any { return new(htmlrewrite.Rewriter) }}
