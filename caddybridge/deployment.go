@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 
+	"go.uber.org/zap"
+
 	"github.com/caddybridge/caddy-bridge/bridgekey"
 	"github.com/caddybridge/caddy-bridge/htmlrewrite"
 )
@@ -113,6 +115,10 @@ func (h *Handler) buildDeployments(self string) *deploymentSet {
 			InHash:       h.SessionIn == SessionInHash,
 			ParentOrigin: self,
 			Shim:         shimTag,
+		}
+		if err := s.rewrite.Validate(); err != nil {
+			// Provision validated every field; this would be a bug.
+			h.logger.Error("rewriter config refused; pages pass through unchanged", zap.Error(err))
 		}
 	}
 	for _, p := range h.parents {

@@ -72,7 +72,7 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 	}
 	html := isHTML(ct)
 	want := rw.h.cspWantFor(html)
-	if rw.candidate && html && bodyAllowed(rw.r.Method, rw.status) {
+	if rw.candidate && html && bodyAllowed(rw.r.Method, rw.status) && asciiCompatible(ct) {
 		rw.startRewrite(hdr)
 		if rw.page != nil || rw.r.Method == http.MethodHead {
 			want.ScriptHashes = shimHashes
@@ -213,6 +213,25 @@ func isHTML(ct string) bool {
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.TrimSpace(mt)
 	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml")
+}
+
+// asciiCompatible reports whether the charset of a Content-Type keeps
+// ASCII bytes meaning ASCII characters, as the rewriter's scanner needs.
+// UTF-16 and UTF-32 pages, and the stateful ISO-2022 and HZ encodings,
+// pass through untouched.
+func asciiCompatible(ct string) bool {
+	_, params, _ := strings.Cut(strings.ToLower(ct), ";")
+	i := strings.Index(params, "charset=")
+	if i < 0 {
+		return true
+	}
+	cs := strings.Trim(strings.TrimSpace(params[i+len("charset="):]), `"'`)
+	for _, bad := range []string{"utf-16", "utf-32", "utf16", "utf32", "ucs-2", "ucs2", "iso-2022", "hz-gb", "utf-7"} {
+		if strings.HasPrefix(cs, bad) {
+			return false
+		}
+	}
+	return true
 }
 
 // bodyAllowed reports whether a response to method with status carries a

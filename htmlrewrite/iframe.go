@@ -20,8 +20,6 @@ func (s *scanner) iframe(buf []byte, start int, oversized bool) {
 		raw := buf[start+t.srcStart : start+t.srcEnd]
 		ev.hasSrc = true
 		e, reason, ok = s.analyze(raw, &ev)
-		e.pos += start + t.srcStart
-		e.unquoted = t.srcQuote == 0
 	}
 	if s.onIframe != nil {
 		ev.reason, ev.rewrite = reason, ok
@@ -36,6 +34,8 @@ func (s *scanner) iframe(buf []byte, start int, oversized bool) {
 		s.stats.Shim = true
 		s.edits = append(s.edits, edit{pos: start, shim: true})
 	}
+	e.pos += start + t.srcStart
+	e.unquoted = t.srcQuote == 0
 	s.edits = append(s.edits, e)
 	s.stats.Rewritten++
 }

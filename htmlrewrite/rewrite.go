@@ -44,7 +44,9 @@ func (r *Rewriter) Stats() Stats {
 }
 
 // Write rewrites p and writes what is decided to the destination. It
-// returns len(p) unless the destination or the token function fails.
+// returns len(p) unless the destination or the token function fails; after
+// a failure every call returns the same error. With an invalid Config, p is
+// passed through unchanged.
 func (r *Rewriter) Write(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
@@ -82,7 +84,8 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close writes what was held back. It does not close the destination.
+// Close writes what was held back and ends the page; Reset makes the
+// Rewriter ready for another. It does not close the destination.
 func (r *Rewriter) Close() error {
 	if r.err != nil {
 		return r.err

@@ -136,3 +136,45 @@ func BenchmarkRewriteStream64MB(b *testing.B) {
 		r.Close()
 	}
 }
+
+// TestConcurrentUse shares one Config and one cached Plan between
+// goroutines, as a handler does; run it with -race.
+func TestConcurrentUse(t *testing.T) {
+	cfg := benchConfig() // not validated yet: the first users race to compile it
+	page := realisticPage()
+	var plan Plan
+	done := make(chan []byte)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var out bytes.Buffer
+			r := NewRewriter(&out, cfg, constToken)
+			r.Write(page)
+			r.Close()
+			done <- out.Bytes()
+		}()
+	}
+	var first []byte
+	for g := 0; g < 4; g++ {
+		got := <-done
+		if first == nil {
+			first = got
+		} else if !bytes.Equal(got, first) {
+			t.Fatal("outputs differ")
+		}
+	}
+	plan = Scan(page, cfg)
+	for g := 0; g < 4; g++ {
+		go func() {
+			out, err := plan.Apply(nil, page, cfg, constToken)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- out
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if got := <-done; !bytes.Equal(got, first) {
+			t.Fatal("Apply differs from streaming")
+		}
+	}
+}
