@@ -34,6 +34,7 @@ type deploymentSet struct {
 	byID    map[bridgekey.DeploymentID]*deployment
 	embed   map[string]*deployment // parent role, by embed origin
 	rewrite *htmlrewrite.Config    // parent role: what pages get
+	plans   planCache              // plans of pages rewritten with rewrite
 }
 
 // maxCachedSelves bounds the deployment sets cached for request-derived

@@ -137,7 +137,7 @@ func (p *pageRewrite) close() error {
 		return err
 	}
 	page := p.in.Bytes()
-	plan := htmlrewrite.Scan(page, p.ds.rewrite)
+	plan := p.ds.plans.plan(page, p.ds.rewrite)
 	out := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		if out.Cap() <= 2*rewriteWindow {
