@@ -147,3 +147,20 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestExampleAdapts keeps the demo config working.
+func TestExampleAdapts(t *testing.T) {
+	src, err := os.ReadFile("../Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := adapt(t, string(src))
+	if err != nil {
+		t.Fatalf("Caddyfile.example: %v", err)
+	}
+	for _, want := range []string{`"embed":[{"origins":["http://localhost:8081"]}]`, `"parent":[{"origins":["http://127.0.0.1:8080"]}]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Caddyfile.example adapts without %s", want)
+		}
+	}
+}
