@@ -8,8 +8,8 @@ import (
 	// Caddy's standard modules.
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
-	// The bridge module and its Caddyfile directive.
-	_ "github.com/caddybridge/caddy-bridge/caddyfile"
+	// The bridge module, its Caddyfile directive and command.
+	_ "github.com/caddybridge/caddy-bridge"
 )
 
 func main() {
