@@ -42,7 +42,7 @@ func globalOptions() string {
 }
 
 // start loads a Caddyfile (after the global options) into the test Caddy.
-func start(t *testing.T, sites string) *caddytest.Tester {
+func start(t testing.TB, sites string) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions()+strings.TrimSpace(sites)+"\n", "caddyfile")
