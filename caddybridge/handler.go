@@ -106,6 +106,7 @@ type Handler struct {
 	origin          string // canonical Origin, or "" to use the request's
 	rootSecret      []byte // from storage; nil when every peer has its own secret
 	cache           *deploymentsCache
+	runtime         map[string]*asset // the runtime files by name
 	logger          *zap.Logger
 }
 
@@ -192,6 +193,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if h.rootSecret, err = loadOrCreateRootSecret(ctx, ctx.Storage()); err != nil {
 			return err
 		}
+	}
+	if h.runtime, err = loadRuntime(); err != nil {
+		return err
 	}
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
@@ -299,12 +303,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	return rw.finish()
 }
 
-// serveRuntime answers requests under RuntimePath: the session endpoint,
-// and 404 for anything unknown.
+// serveRuntime answers requests under RuntimePath: the runtime files,
+// the session endpoint, and 404 for anything else.
 func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) error {
-	switch strings.TrimPrefix(r.URL.Path, h.RuntimePath) {
-	case "/session":
+	name := strings.TrimPrefix(r.URL.Path, h.RuntimePath+"/")
+	if name == "session" {
 		return h.serveSession(w, r)
+	}
+	if a := h.runtime[name]; a != nil && name != "" {
+		return serveAsset(w, r, a)
 	}
 	return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no bridge resource at %s", r.URL.Path))
 }

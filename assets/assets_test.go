@@ -1,0 +1,49 @@
+package assets
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestDistIsReproducible rebuilds the runtime from its sources and checks
+// that the committed dist/ is exactly that. The build is only
+// reproducible with the Go release recorded in dist/BUILD; with another
+// one the test says so and stops.
+func TestDistIsReproducible(t *testing.T) {
+	build, err := fs.ReadFile(Dist, "BUILD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, _, _ := strings.Cut(strings.TrimPrefix(string(build), "go "), "\n")
+	if recorded != runtime.Version() {
+		t.Skipf("dist/ was built with %s and this is %s: the WebAssembly differs between Go releases, so reproducibility cannot be checked here; rebuild with go generate ./assets to refresh it", recorded, runtime.Version())
+	}
+	out := t.TempDir()
+	cmd := exec.Command("go", "run", "./build", "-out", out)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("building the runtime: %v", err)
+	}
+	built, _ := os.ReadDir(out)
+	committed, _ := fs.ReadDir(Dist, ".")
+	if len(built) != len(committed) {
+		t.Errorf("built %d files, %d committed", len(built), len(committed))
+	}
+	for _, e := range built {
+		want, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		got, err := fs.ReadFile(Dist, e.Name())
+		if err != nil {
+			t.Errorf("%s is built but not committed: run go generate ./assets", e.Name())
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("committed %s differs from what the sources build: run go generate ./assets", e.Name())
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package integration
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"regexp"
+	"testing"
+
+	"github.com/andybalholm/brotli"
+)
+
+// TestRuntimeServing checks the runtime files under runtime_path: the
+// loader, the hashed immutable WebAssembly with its precompressed
+// variants, validators, HEAD, Range, and wrong methods and paths.
+func TestRuntimeServing(t *testing.T) {
+	start(t, `
+http://localhost:9080 {
+	encode gzip
+	bridge {
+		embed https://widget.example.com
+		runtime_path /assets/bridge/
+	}
+	respond "page"
+}
+`)
+	const base = "http://localhost:9080/assets/bridge/"
+	resp, js := fetch(t, "GET", base+"bridge.js")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("bridge.js: %d %v", resp.StatusCode, resp.Header)
+	}
+	etag := resp.Header.Get("Etag")
+	if len(etag) < 10 || etag[0] != '"' {
+		t.Errorf("bridge.js ETag %q is not strong", etag)
+	}
+	if resp, body := fetch(t, "GET", base+"bridge.js", "If-None-Match", etag); resp.StatusCode != 304 || body != "" {
+		t.Errorf("bridge.js revalidation: %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`new URL\("(bridge\.[0-9a-f]{12}\.wasm)", import\.meta\.url\)`).FindStringSubmatch(js)
+	if m == nil {
+		t.Fatalf("bridge.js does not import a hashed wasm")
+	}
+	wasmURL := base + m[1]
+
+	resp, plain := fetch(t, "GET", wasmURL)
+	if resp.StatusCode != 200 || !bytes.HasPrefix([]byte(plain), []byte("\x00asm")) || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("wasm identity: %d %v", resp.StatusCode, resp.Header)
+	}
+	h := resp.Header
+	if h.Get("Content-Type") != "application/wasm" || h.Get("Cache-Control") != "public, max-age=31536000, immutable" || h.Get("Vary") != "Accept-Encoding" || h.Get("Etag") == "" {
+		t.Errorf("wasm headers: %v", h)
+	}
+	tags := map[string]bool{h.Get("Etag"): true}
+	for _, c := range []struct {
+		accept, encoding string
+		decode           func(io.Reader) (io.Reader, error)
+	}{
+		{"gzip, deflate, br, zstd", "br", func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }},
+		{"gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+		{"br;q=0, gzip;q=0.5", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+	} {
+		resp, body := fetch(t, "GET", wasmURL, "Accept-Encoding", c.accept)
+		if resp.Header.Get("Content-Encoding") != c.encoding {
+			t.Errorf("Accept-Encoding %q: got Content-Encoding %q", c.accept, resp.Header.Get("Content-Encoding"))
+			continue
+		}
+		d, err := c.decode(bytes.NewReader([]byte(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(d); !bytes.Equal(b, []byte(plain)) {
+			t.Errorf("%s variant does not decode to the runtime", c.encoding)
+		}
+		tags[resp.Header.Get("Etag")] = true
+	}
+	if len(tags) != 3 {
+		t.Errorf("want one ETag per encoding, got %v", tags)
+	}
+
+	// Range, HEAD, revalidation.
+	if resp, body := fetch(t, "GET", wasmURL, "Range", "bytes=0-3"); resp.StatusCode != 206 || body != "\x00asm" {
+		t.Errorf("Range: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := fetch(t, "HEAD", wasmURL, "Accept-Encoding", "br"); resp.StatusCode != 200 || body != "" || resp.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("HEAD: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := fetch(t, "GET", wasmURL, "If-None-Match", h.Get("Etag")); resp.StatusCode != 304 {
+		t.Errorf("wasm revalidation: %d", resp.StatusCode)
+	}
+
+	// Declarations, wrong methods, unknown paths.
+	if resp, body := fetch(t, "GET", base+"bridge.d.ts"); resp.StatusCode != 200 || !bytes.Contains([]byte(body), []byte("export declare")) {
+		t.Errorf("bridge.d.ts: %d", resp.StatusCode)
+	}
+	if resp, _ := fetch(t, "POST", base+"bridge.js"); resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST bridge.js: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	for _, p := range []string{"", "BUILD", "bridge.000000000000.wasm", "../bridge.js", "bridge.js/x"} {
+		if resp, _ := fetch(t, "GET", base+p); resp.StatusCode != 404 {
+			t.Errorf("GET %q: %d, want 404", base+p, resp.StatusCode)
+		}
+	}
+}
