@@ -1,6 +1,7 @@
 package caddybridge
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 
@@ -8,14 +9,16 @@ import (
 )
 
 // planCache remembers the edit points of pages already scanned, so that
-// a page served again costs a hash, a copy and fresh tokens instead of a
-// scan. Pages are identified by their length and a keyed hash whose seed
-// is random per process, so no one can make two pages collide on
-// purpose; a plan holds no tokens. One cache belongs to one rewrite
-// config (one deployment set of one config load).
+// a page served again costs a comparison, a copy and fresh tokens instead
+// of a scan. A cached plan is used only for a page byte-for-byte equal to
+// the one it was made from (kept beside it); the key is the length and a
+// keyed hash of the page's ends, so finding the candidate stays cheap. A
+// plan holds no tokens. One cache belongs to one rewrite config (one
+// deployment set of one config load).
 type planCache struct {
-	mu    sync.RWMutex
-	plans map[planKey]*htmlrewrite.Plan
+	mu      sync.RWMutex
+	entries map[planKey]*planEntry
+	bytes   int
 }
 
 type planKey struct {
@@ -23,27 +26,52 @@ type planKey struct {
 	sum  uint64
 }
 
-// maxCachedPlans bounds the cache; when full it starts over.
-const maxCachedPlans = 512
+type planEntry struct {
+	page []byte
+	plan htmlrewrite.Plan
+}
+
+// Bounds of the cache; when either is reached it starts over.
+const (
+	maxCachedPlans     = 512
+	maxCachedPlanBytes = 32 << 20
+	planSample         = 2 << 10 // bytes hashed at each end of a page
+)
 
 var planSeed = maphash.MakeSeed()
 
+func planKeyOf(page []byte) planKey {
+	var h maphash.Hash
+	h.SetSeed(planSeed)
+	if len(page) <= 2*planSample {
+		h.Write(page)
+	} else {
+		h.Write(page[:planSample])
+		h.Write(page[len(page)-planSample:])
+	}
+	return planKey{size: len(page), sum: h.Sum64()}
+}
+
 // plan returns the plan of page, scanning it if it is not cached.
 func (c *planCache) plan(page []byte, cfg *htmlrewrite.Config) *htmlrewrite.Plan {
-	k := planKey{size: len(page), sum: maphash.Bytes(planSeed, page)}
+	k := planKeyOf(page)
 	c.mu.RLock()
-	p := c.plans[k]
+	e := c.entries[k]
 	c.mu.RUnlock()
-	if p != nil {
-		return p
+	if e != nil && bytes.Equal(e.page, page) {
+		return &e.plan
 	}
-	scanned := htmlrewrite.Scan(page, cfg)
-	p = &scanned
+	e = &planEntry{page: bytes.Clone(page), plan: htmlrewrite.Scan(page, cfg)}
 	c.mu.Lock()
-	if c.plans == nil || len(c.plans) >= maxCachedPlans {
-		c.plans = make(map[planKey]*htmlrewrite.Plan)
+	if c.entries == nil || len(c.entries) >= maxCachedPlans || c.bytes+len(page) > maxCachedPlanBytes {
+		c.entries = make(map[planKey]*planEntry)
+		c.bytes = 0
 	}
-	c.plans[k] = p
+	if old := c.entries[k]; old != nil {
+		c.bytes -= len(old.page)
+	}
+	c.entries[k] = e
+	c.bytes += len(page)
 	c.mu.Unlock()
-	return p
+	return &e.plan
 }

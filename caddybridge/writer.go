@@ -97,11 +97,12 @@ func (rw *responseWriter) startRewrite(hdr http.Header) {
 		metrics.pages.WithLabelValues("undecodable").Inc()
 		return
 	}
-	hdr.Del("Content-Length")
-	hdr.Del("Etag")
-	hdr.Del("Last-Modified")
-	hdr.Del("Accept-Ranges")
-	hdr.Set("Cache-Control", "private, no-store")
+	// Canonical keys: map deletes skip the canonicalization cost.
+	delete(hdr, "Content-Length")
+	delete(hdr, "Etag")
+	delete(hdr, "Last-Modified")
+	delete(hdr, "Accept-Ranges")
+	hdr["Cache-Control"] = []string{"private, no-store"}
 	if rw.r.Method == http.MethodHead {
 		hdr.Del("Content-Encoding")
 		return
@@ -260,12 +261,16 @@ func isCandidate(r *http.Request) bool {
 	return accept == "" || strings.Contains(accept, "text/html") || strings.Contains(accept, "application/xhtml+xml") || strings.Contains(accept, "*/*")
 }
 
+// candidateStrip lists, in canonical form, the request headers that
+// prepareCandidate removes.
+var candidateStrip = []string{"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Range", "Range", "If-Match", "If-Unmodified-Since"}
+
 // prepareCandidate strips the request headers that would let the answer
 // be a compressed, partial or cached copy of a page that must carry
 // fresh tokens.
 func prepareCandidate(r *http.Request) {
-	for _, k := range []string{"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Range", "Range", "If-Match", "If-Unmodified-Since"} {
-		r.Header.Del(k)
+	for _, k := range candidateStrip {
+		delete(r.Header, k)
 	}
 }
 
