@@ -284,7 +284,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.serveRuntime(w, r)
 	}
 	candidate := len(h.embeds) > 0 && isCandidate(r)
-	if h.CSP == CSPOff && !candidate {
+	// An embed page opened with its token in the query must not pass the
+	// token on in Referer headers.
+	tokenInURL := len(h.parents) > 0 && strings.Contains(r.URL.RawQuery, h.SessionParam+"=")
+	if h.CSP == CSPOff && !candidate && !tokenInURL {
 		return next.ServeHTTP(w, r)
 	}
 	if candidate {
@@ -295,6 +298,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h:                     h,
 		r:                     r,
 		candidate:             candidate,
+		tokenInURL:            tokenInURL,
 	}
 	if err := next.ServeHTTP(rw, r); err != nil {
 		rw.abandon()

@@ -1,6 +1,7 @@
 package caddybridge
 
 import (
+	"hash/maphash"
 	"sync"
 
 	"github.com/caddybridge/caddy-bridge/bridgekey"
@@ -12,21 +13,29 @@ import (
 // nor lose issued tokens. Memory is bounded: expired entries are swept
 // as shards are used, and a full store refuses new redemptions rather
 // than forget live ones.
+//
+// Entries are 64-bit fingerprints of (role, deployment, token random)
+// under a per-process random seed: two tokens share one only by a chance
+// of 2^-64 per pair, and then the second is refused, never accepted.
 type redemptions struct {
-	shards [redemptionShards]redemptionShard
+	perShard int // live entries a shard may hold
+	shards   [redemptionShards]redemptionShard
 }
 
 const (
-	redemptionShards   = 64
-	maxRedemptions     = 1 << 20 // about 60 MB at most
+	redemptionShards = 64
+	// maxRedemptions bounds the live entries: about 40 bytes each, so
+	// about 80 MB when full.
+	maxRedemptions     = 1 << 21
 	perShardMax        = maxRedemptions / redemptionShards
-	redemptionSweepGap = 10_000 // milliseconds between sweeps of a shard
+	redemptionSweepGap = 10_000 // ms between routine sweeps of a shard
+	fullSweepGap       = 1_000  // ms between sweeps of a full shard
 )
 
 type redemptionShard struct {
 	mu        sync.Mutex
-	m         map[redemptionKey]int64 // key -> expiry, unix ms
-	nextSweep int64
+	m         map[uint64]int64 // fingerprint -> expiry, unix ms
+	lastSweep int64
 }
 
 type redemptionKey struct {
@@ -35,8 +44,18 @@ type redemptionKey struct {
 	random [16]byte
 }
 
+var redemptionSeed = maphash.MakeSeed()
+
+func (k *redemptionKey) fingerprint() uint64 {
+	var b [1 + 8 + 16]byte
+	b[0] = k.role
+	copy(b[1:], k.id[:])
+	copy(b[9:], k.random[:])
+	return maphash.Bytes(redemptionSeed, b[:])
+}
+
 // globalRedemptions is shared by every bridge handler in the process.
-var globalRedemptions = new(redemptions)
+var globalRedemptions = &redemptions{perShard: perShardMax}
 
 // claimResult is the outcome of a claim.
 type claimResult int
@@ -50,38 +69,30 @@ const (
 // claim records k as redeemed until expires (unix ms). now is the
 // current time in unix ms.
 func (r *redemptions) claim(k redemptionKey, expires, now int64) claimResult {
-	s := &r.shards[int(k.random[0])%redemptionShards]
+	fp := k.fingerprint()
+	s := &r.shards[fp%redemptionShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
-		s.m = make(map[redemptionKey]int64)
+		s.m = make(map[uint64]int64)
+		s.lastSweep = now
 	}
-	if exp, ok := s.m[k]; ok && exp >= now {
+	if exp, ok := s.m[fp]; ok && exp >= now {
 		return alreadyClaimed
 	}
-	if now >= s.nextSweep || len(s.m) >= perShardMax {
+	full := len(s.m) >= r.perShard
+	if now-s.lastSweep >= redemptionSweepGap || full && now-s.lastSweep >= fullSweepGap {
 		for key, exp := range s.m {
 			if exp < now {
 				delete(s.m, key)
 			}
 		}
-		s.nextSweep = now + redemptionSweepGap
+		s.lastSweep = now
+		full = len(s.m) >= r.perShard
 	}
-	if len(s.m) >= perShardMax {
+	if full {
 		return storeFull
 	}
-	s.m[k] = expires
+	s.m[fp] = expires
 	return claimed
-}
-
-// size returns the number of entries held, expired or not.
-func (r *redemptions) size() int {
-	n := 0
-	for i := range r.shards {
-		s := &r.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"time"
@@ -172,7 +171,49 @@ func (h *Handler) sessionOK(w http.ResponseWriter, d *deployment, tok bridgekey.
 		zap.String("parent_origin", d.parent),
 		zap.String("embed_origin", d.embed),
 		zap.Bool("minted", withToken))
-	return writeSessionJSON(w, http.StatusOK, ans)
+	return writeSessionJSON(w, http.StatusOK, ans.appendJSON(make([]byte, 0, 320)))
+}
+
+// appendJSON encodes the answer as encoding/json would, without
+// reflection: its values are base64url, canonical origins and signing
+// modes. TestSessionAnswerJSON checks it against encoding/json.
+func (a *sessionAnswer) appendJSON(b []byte) []byte {
+	b = append(b, `{"sessionId":`...)
+	b = appendJSONString(b, a.SessionID)
+	if a.Key != "" {
+		b = append(b, `,"key":`...)
+		b = appendJSONString(b, a.Key)
+	}
+	if a.KeyID != "" {
+		b = append(b, `,"keyId":`...)
+		b = appendJSONString(b, a.KeyID)
+	}
+	b = append(b, `,"parentOrigin":`...)
+	b = appendJSONString(b, a.ParentOrigin)
+	b = append(b, `,"embedOrigin":`...)
+	b = appendJSONString(b, a.EmbedOrigin)
+	b = append(b, `,"signing":`...)
+	b = appendJSONString(b, a.Signing)
+	if a.Token != "" {
+		b = append(b, `,"token":`...)
+		b = appendJSONString(b, a.Token)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string. Strings with anything but
+// printable ASCII other than the characters encoding/json escapes go
+// through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // sessionError answers with {"error": code}. Nothing in it says which
@@ -180,21 +221,17 @@ func (h *Handler) sessionOK(w http.ResponseWriter, d *deployment, tok bridgekey.
 func (h *Handler) sessionError(w http.ResponseWriter, status int, role, code string) error {
 	metrics.sessions.WithLabelValues(role, code).Inc()
 	h.logger.Debug("session refused", zap.String("role", role), zap.String("error", code), zap.Int("status", status))
-	return writeSessionJSON(w, status, struct {
-		Error string `json:"error"`
-	}{code})
+	return writeSessionJSON(w, status, append(appendJSONString([]byte(`{"error":`), code), '}'))
 }
 
-func writeSessionJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return errors.New("encoding the session answer")
-	}
+// writeSessionJSON writes an answer; b is a JSON object missing its final
+// newline.
+func writeSessionJSON(w http.ResponseWriter, status int, b []byte) error {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(append(b, '\n'))
 	return err
 }

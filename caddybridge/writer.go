@@ -29,6 +29,7 @@ type responseWriter struct {
 	h           *Handler
 	r           *http.Request
 	candidate   bool // the request may get a rewritten page
+	tokenInURL  bool // the request's query carries a session token
 	status      int  // status latched by WriteHeader, 0 if none yet
 	wroteHeader bool // headers are decided (and, unless rewriting, sent)
 
@@ -80,6 +81,9 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 	}
 	if rw.h.CSP != CSPOff {
 		applyCSP(hdr, rw.h.CSP, want)
+	}
+	if rw.tokenInURL {
+		hdr["Referrer-Policy"] = []string{"strict-origin"}
 	}
 	if rw.page != nil {
 		rw.sentLater = true
