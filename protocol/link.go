@@ -1,0 +1,233 @@
+package protocol
+
+import (
+	"unsafe"
+
+	"github.com/caddybridge/caddy-bridge/bridgekey"
+)
+
+// link is the machinery that parents and children share: the signing
+// state, the paths to the peer, the inbound checks, and the registries of
+// pending requests, event listeners and request handlers. The roles add
+// their lifecycles on top.
+type link struct {
+	common
+
+	// role words for messages: "parent" or "child".
+	role string
+
+	// outDir and inDir are the MAC directions of sent and received
+	// messages.
+	outDir, inDir string
+
+	// receive is the role's inbound entry point, for port messages.
+	receive func(m Message, viaPort bool)
+
+	// version is the session's protocol version once the handshake has
+	// settled it, or 0.
+	version int
+
+	// open is set while the handshake is complete and the bridge not
+	// failed or destroyed: only then are events, requests and responses
+	// dispatched.
+	open bool
+
+	ring   keyring
+	outSeq uint64
+	inSeq  uint64
+
+	// port is the v2 session's MessageChannel end, and gen counts the
+	// ports adopted, so that a handler of an old port can tell.
+	port Port
+	gen  uint32
+
+	bucket   bucket
+	stats    Stats
+	requests requestTable
+	events   eventRegistry
+	handlers handlerRegistry
+}
+
+func (l *link) init(c common, parent bool, receive func(Message, bool)) {
+	l.common = c
+	l.receive = receive
+	if parent {
+		l.role, l.outDir, l.inDir = "parent", bridgekey.ParentToChild, bridgekey.ChildToParent
+	} else {
+		l.role, l.outDir, l.inDir = "child", bridgekey.ChildToParent, bridgekey.ParentToChild
+	}
+	if c.signing != SigningOff {
+		l.ring.cur = sessionKey{id: c.kid, key: c.key}
+		l.common.key = nil
+	}
+	l.bucket = newBucket(c.rate, c.burst, c.rt.Clock.Now())
+}
+
+// base returns an envelope of the session with the base fields set.
+func (l *link) base(version int, typ string) Envelope {
+	return Envelope{Protocol: ProtocolName, Version: version, SessionID: l.sessionID, Type: typ}
+}
+
+// isHandshake reports whether typ travels on the window in v2.
+func isHandshake(typ string) bool {
+	return typ == TypeReady || typ == TypeConnected
+}
+
+// post signs env if it is v2 and posts it: a v2 session's messages other
+// than the handshake go on the port, everything else on the window with
+// the exact target origin, transferring transfer if it is not nil.
+func (l *link) post(env *Envelope, transfer Port) *Error {
+	onPort := env.Version == Version2 && !isHandshake(env.Type)
+	if onPort && l.port == nil {
+		return newError(CodeBridgeNotReady, "Bridge transport is not available.", nil)
+	}
+	if !onPort && (l.target == "" || l.target == "*") {
+		return newError(CodeMessageTargetMismatch, "Bridge transport target origin must be exact.",
+			Details{"targetOrigin": l.target})
+	}
+	if env.Version == Version2 {
+		l.sign(env)
+	}
+	var err error
+	if onPort {
+		err = l.port.Post(env)
+	} else {
+		err = l.rt.Transport.PostWindow(env, l.target, transfer)
+	}
+	if err != nil {
+		l.stats.PostErrors++
+		if e := AsError(err); e != nil {
+			return e
+		}
+		return newError(CodeMessageTargetMismatch, "Bridge transport could not post the message.",
+			Details{"targetOrigin": l.target, "cause": err.Error()})
+	}
+	l.stats.Sent++
+	return nil
+}
+
+// sign sets env's auth: the next sequence number, the clock, the current
+// key's id and the MAC.
+func (l *link) sign(env *Envelope) {
+	l.outSeq++
+	env.Auth = Auth{KID: l.ring.cur.id, Seq: l.outSeq, TS: l.rt.Clock.Now()}
+	in := macInput(env, l.outDir)
+	env.Auth.MAC = bridgekey.MACString(l.ring.cur.key, &in)
+}
+
+// macInput returns what the MAC of env covers, in direction dir.
+func macInput(env *Envelope, dir string) bridgekey.MACInput {
+	return bridgekey.MACInput{
+		Protocol:  env.Protocol,
+		Version:   env.Version,
+		SessionID: env.SessionID,
+		Direction: dir,
+		Type:      env.Type,
+		Name:      env.Name,
+		RequestID: env.RequestID,
+		KID:       env.Auth.KID,
+		Seq:       env.Auth.Seq,
+		TS:        env.Auth.TS,
+		Body:      bytesOf(env.Body),
+	}
+}
+
+// bytesOf returns the bytes of s without copying them. bridgekey only
+// reads MACInput.Body, so the string's immutability is kept.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// setContent puts payload into env: as the payload for v1, as body text
+// from the codec for v2. A nil payload is none.
+func (l *link) setContent(env *Envelope, payload Value) *Error {
+	if env.Version == Version1 {
+		env.Payload = payload
+		return nil
+	}
+	if payload == nil {
+		return nil
+	}
+	body, err := l.rt.Codec.Encode(payload)
+	if err != nil {
+		return newError(CodeMessageInvalidPayload, "Bridge payload cannot be serialized.", Details{"cause": err.Error()})
+	}
+	env.Body = body
+	return nil
+}
+
+// setError puts a remote error into a response envelope: the error
+// member for v1; for v2 the name "error" and the body
+// {"code", "message", "data"?}.
+func (l *link) setError(env *Envelope, e *RemoteError) {
+	code, message := e.Code, e.Message
+	if blankJS(code) || blankJS(message) {
+		failed := l.handlerFailed()
+		code, message = failed.Code, failed.Message
+	}
+	if env.Version == Version1 {
+		env.Error = &RemoteError{Code: code, Message: message, Data: e.Data}
+		return
+	}
+	env.Name = errorResponseName
+	b := make([]byte, 0, 32+len(code)+len(message))
+	b = append(b, `{"code":`...)
+	b = appendJSONString(b, code)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, message)
+	if e.Data != nil {
+		if data, err := l.rt.Codec.Encode(e.Data); err == nil && data != "" {
+			b = append(b, `,"data":`...)
+			b = append(b, data...)
+		}
+	}
+	env.Body = string(append(b, '}'))
+}
+
+// handlerFailed is the remote error for a handler that failed.
+func (l *link) handlerFailed() *RemoteError {
+	if l.role == "parent" {
+		return &RemoteError{Code: CodeRequestHandlerError, Message: "Parent request handler failed."}
+	}
+	return &RemoteError{Code: CodeRequestHandlerError, Message: "Child request handler failed."}
+}
+
+// adopt makes port the session's port, replacing (and closing) any
+// earlier one.
+func (l *link) adopt(port Port) {
+	l.dropPort()
+	l.gen++
+	l.port = port
+	gen := l.gen
+	port.SetHandler(func(data Value) {
+		if gen != l.gen || l.port == nil {
+			l.stats.Received++
+			l.drop(DropStale, nil)
+			return
+		}
+		l.receive(Message{Data: data}, true)
+	})
+}
+
+// dropPort closes the session's port, if any.
+func (l *link) dropPort() {
+	if l.port == nil {
+		return
+	}
+	l.port.SetHandler(nil)
+	l.port.Close()
+	l.port = nil
+}
+
+// close ends the session's traffic for good: the port closes, every
+// pending request and event waiter fails with err, listeners and
+// handlers go, and the keys are erased. No timer is left running.
+func (l *link) close(err *Error) {
+	l.open = false
+	l.dropPort()
+	l.requests.rejectAll(err)
+	l.events.rejectWaiters(err)
+	l.events.clearListeners()
+	l.handlers.clear()
+	l.ring.erase()
+}
