@@ -1,11 +1,14 @@
 //go:build js && wasm
 
-// Command runtime is the caddy-bridge WebAssembly runtime. It is built
-// with GOOS=js GOARCH=wasm by `go generate ./assets` and loaded by
-// bridge.js, which calls into what it registers on globalThis.
+// Command runtime is the caddy-bridge WebAssembly runtime: the
+// syscall/js layer over package protocol. It is built with GOOS=js
+// GOARCH=wasm by `go generate ./assets` and loaded by bridge.js.
 //
-// This first version only announces itself; the protocol (package
-// protocol) is wired in by the runtime issue.
+// bridge.js sets globalThis.__caddyBridgeHost (its helpers) before it
+// runs the program; the program registers globalThis.__caddyBridgeRuntime
+// = {version, newParent(cfg), newChild(cfg)}, whose bridges bridge.js
+// wraps into the JS API of DESIGN §7. Every JavaScript callback that the
+// runtime calls is wrapped by bridge.js so that it never throws.
 package main
 
 import "syscall/js"
@@ -14,8 +17,17 @@ import "syscall/js"
 const version = "caddy-bridge/1"
 
 func main() {
-	js.Global().Set("__caddyBridgeRuntime", js.ValueOf(map[string]any{
-		"version": version,
-	}))
+	host := global.Get("__caddyBridgeHost")
+	if host.Type() == js.TypeObject {
+		hostSize = host.Get("size")
+	}
+	if hostSize.Type() != js.TypeFunction {
+		hostSize = js.FuncOf(func(this js.Value, args []js.Value) any { return 0 }).Value
+	}
+	rt := newObject()
+	rt.Set("version", version)
+	rt.Set("newParent", js.FuncOf(newParent))
+	rt.Set("newChild", js.FuncOf(newChild))
+	global.Set("__caddyBridgeRuntime", rt)
 	select {}
 }
