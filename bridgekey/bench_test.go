@@ -5,59 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"testing"
-	"time"
 )
-
-var fixedTime = time.UnixMilli(1700000000123)
-
-// zeroReader stands in for crypto/rand so that benchmarks measure this
-// package, not the system's random source.
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
-
-func BenchmarkMintToken(b *testing.B) {
-	secret := testSecret()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := MintToken(secret, testParent, testEmbed, fixedTime, zeroReader{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkVerifyToken(b *testing.B) {
-	secret := testSecret()
-	s, _ := mintTest(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := VerifyToken(secret, testParent, testEmbed, s); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseToken(b *testing.B) {
-	s, _ := mintTest(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseToken(s); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkSessionKey(b *testing.B) {
-	secret := testSecret()
-	_, tok := mintTest(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		SessionKey(secret, tok, testParent, testEmbed)
-	}
-}
 
 func BenchmarkDeploymentSecret(b *testing.B) {
 	b.ReportAllocs()

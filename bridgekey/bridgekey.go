@@ -11,14 +11,21 @@
 //
 // The package imports only small parts of the standard library (no fmt,
 // encoding/json, regexp or reflect) because it is compiled into the
-// WebAssembly runtime as well as into Caddy. It does not log, and its
-// errors never contain a token, a key or a secret.
+// WebAssembly runtime as well as into Caddy. In the js/wasm build it hashes
+// with internal/sha256lite instead of crypto/sha256 (see sha_js.go), and
+// tokens and session keys, which only the server handles, are left out
+// (token.go, session.go), so that the runtime links neither Go's FIPS 140
+// module nor os and time. It does not log, and its errors never contain a
+// token, a key or a secret.
 package bridgekey
 
 import (
-	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 )
+
+// b64 is unpadded base64url that decodes only the canonical encoding.
+var b64 = base64.RawURLEncoding.Strict()
 
 // SecretSize is the size in bytes of a root secret, a deployment secret and
 // a session key.
@@ -32,6 +39,9 @@ const minSecretSize = 16
 // blockSize is SHA-256's block size, the width of HMAC's pads.
 const blockSize = 64
 
+// sumSize is the size in bytes of a SHA-256 checksum.
+const sumSize = 32
+
 // maxFieldLen is the longest field a 4-byte length prefix can describe.
 const maxFieldLen = 1<<32 - 1
 
@@ -40,17 +50,18 @@ const maxFieldLen = 1<<32 - 1
 // The first blockSize bytes of buf are scratch space that hmacSHA256
 // overwrites with the inner pad: callers build the message after blockSize
 // reserved bytes, so that the inner hash runs over one contiguous buffer
-// with sha256.Sum256 and a buffer on the caller's stack stays there. tail,
-// which may be empty, is hashed after buf without being copied; it is for
-// message parts too large for the caller's stack buffer.
+// and a buffer on the caller's stack stays there. tail, which may be empty,
+// is hashed after buf without being copied; it is for message parts too
+// large for the caller's stack buffer.
 //
-// This is the HMAC of RFC 2104 written out over sha256.Sum256, which runs in
-// a third of the time of crypto/hmac and does not allocate; the tests check
-// it against crypto/hmac.
-func hmacSHA256(key, buf, tail []byte) [sha256.Size]byte {
+// This is the HMAC of RFC 2104 written out over sum256 (crypto/sha256 on
+// the server, sha256lite in the WebAssembly runtime), which runs in a third
+// of the time of crypto/hmac and does not allocate; the tests check it
+// against crypto/hmac.
+func hmacSHA256(key, buf, tail []byte) [sumSize]byte {
 	var k [blockSize]byte
 	if len(key) > blockSize {
-		sum := sha256.Sum256(key)
+		sum := sum256(key, nil)
 		copy(k[:], sum[:])
 	} else {
 		copy(k[:], key)
@@ -58,21 +69,13 @@ func hmacSHA256(key, buf, tail []byte) [sha256.Size]byte {
 	for i, b := range k {
 		buf[i] = b ^ 0x36
 	}
-	var inner [sha256.Size]byte
-	if len(tail) == 0 {
-		inner = sha256.Sum256(buf)
-	} else {
-		h := sha256.New()
-		h.Write(buf)
-		h.Write(tail)
-		h.Sum(inner[:0])
-	}
-	var outer [blockSize + sha256.Size]byte
+	inner := sum256(buf, tail)
+	var outer [blockSize + sumSize]byte
 	for i, b := range k {
 		outer[i] = b ^ 0x5c
 	}
 	copy(outer[blockSize:], inner[:])
-	return sha256.Sum256(outer[:])
+	return sum256(outer[:], nil)
 }
 
 // fieldFits reports whether a length-prefixed field can hold n bytes.

@@ -1,9 +1,5 @@
 package bridgekey
 
-import (
-	"crypto/sha256"
-)
-
 // Domain-separation strings. Each construction uses its own, so that no
 // output of one can be mistaken for an output of another.
 const (
@@ -41,22 +37,8 @@ func NewDeploymentID(parentOrigin, embedOrigin string) DeploymentID {
 	b := append(stack[:0], deploymentIDTag...)
 	b = appendField(b, parentOrigin)
 	b = appendField(b, embedOrigin)
-	sum := sha256.Sum256(b)
+	sum := sum256(b, nil)
 	return DeploymentID(sum[:8])
-}
-
-// SessionKey derives the key of the session that tok opens:
-// HKDF-SHA256(deploymentSecret, salt = tok.Random,
-// info = "caddy-bridge/v1 session\x00" + length-prefixed parentOrigin +
-// length-prefixed embedOrigin), SecretSize bytes. Both sides of a session
-// redeem the same token and so derive the same key. Only the token's random
-// part enters the derivation; callers verify the token first.
-func SessionKey(deploymentSecret []byte, tok Token, parentOrigin, embedOrigin string) []byte {
-	var stack [256]byte
-	b := append(stack[:0], sessionInfoLabel...)
-	b = appendField(b, parentOrigin)
-	b = appendField(b, embedOrigin)
-	return deriveKey(deploymentSecret, tok.Random[:], string(b))
 }
 
 // KeyID returns a short public label of key, for telling keys apart in
@@ -88,19 +70,19 @@ func RotateKey(key []byte, kid string) []byte {
 // TestDeriveKeyMatchesStdlib checks it against crypto/hkdf and
 // BenchmarkDeriveKey shows the difference.
 func deriveKey(secret, salt []byte, info string) []byte {
-	var zeroSalt [sha256.Size]byte
+	var zeroSalt [sumSize]byte
 	if len(salt) == 0 {
 		salt = zeroSalt[:] // RFC 5869: an absent salt is HashLen zeros
 	}
 	var st [blockSize + 128]byte
-	var prk [sha256.Size]byte
+	var prk [sumSize]byte
 	if len(secret) <= len(st)-blockSize {
 		prk = hmacSHA256(salt, append(st[:blockSize], secret...), nil)
 	} else {
 		prk = hmacSHA256(salt, st[:blockSize], secret)
 	}
 	var st2 [blockSize + 256]byte
-	var t1 [sha256.Size]byte
+	var t1 [sumSize]byte
 	if len(info) < len(st2)-blockSize {
 		b := append(st2[:blockSize], info...)
 		t1 = hmacSHA256(prk[:], append(b, 1), nil)

@@ -1,9 +1,6 @@
 package bridgekey
 
-import (
-	"crypto/sha256"
-	"crypto/subtle"
-)
+import "crypto/subtle"
 
 // Direction values for MACInput.Direction.
 const (
@@ -20,7 +17,7 @@ const (
 const macDomain = "caddy-bridge/v2 mac\x00"
 
 // macStringLen is the length of a MAC in unpadded base64url.
-const macStringLen = (sha256.Size*8 + 5) / 6 // 43 characters
+const macStringLen = (sumSize*8 + 5) / 6 // 43 characters
 
 // MACInput holds the fields that the MAC of a v2 message covers (DESIGN §6).
 type MACInput struct {
@@ -115,9 +112,9 @@ func VerifyMAC(key []byte, m *MACInput, mac string) bool {
 	if len(mac) != macStringLen || !m.fits() {
 		return false
 	}
-	var got [sha256.Size]byte
+	var got [sumSize]byte
 	n, err := b64.Decode(got[:], []byte(mac))
-	if err != nil || n != sha256.Size {
+	if err != nil || n != sumSize {
 		return false
 	}
 	want := macSum(key, m)
@@ -137,7 +134,7 @@ func (m *MACInput) fits() bool {
 
 // macSum computes the MAC of m. A body that does not fit in the stack
 // buffer after the other fields is hashed in place rather than copied.
-func macSum(key []byte, m *MACInput) [sha256.Size]byte {
+func macSum(key []byte, m *MACInput) [sumSize]byte {
 	var stack [1024]byte
 	b := appendMACHead(stack[:blockSize], m)
 	if len(b)+len(m.Body) <= len(stack) {

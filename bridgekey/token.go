@@ -1,8 +1,15 @@
+//go:build !(js && wasm)
+
+// Tokens are minted and verified by the server only. The WebAssembly
+// runtime receives its session key and never handles a token, so this file
+// (with session.go) is left out of the js/wasm build: Token.IssuedAt is a
+// time.Time, and time with its dependencies costs the runtime about 33 KB
+// brotli.
+
 package bridgekey
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"io"
 	"sync"
@@ -65,9 +72,6 @@ const (
 
 	tokenTagLabel = "caddy-bridge/v1 token\x00"
 )
-
-// b64 is unpadded base64url that decodes only the canonical encoding.
-var b64 = base64.RawURLEncoding.Strict()
 
 var (
 	errNilRand     = errors.New("bridgekey: minting token: no random source")

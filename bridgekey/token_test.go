@@ -1,3 +1,5 @@
+//go:build !(js && wasm)
+
 package bridgekey
 
 import (
@@ -10,15 +12,6 @@ import (
 	"testing/iotest"
 	"time"
 )
-
-const (
-	testParent = "https://app.example.com"
-	testEmbed  = "https://widget.example.net"
-)
-
-var testRoot = bytes.Repeat([]byte{0x42}, SecretSize)
-
-func testSecret() []byte { return DeploymentSecret(testRoot, testParent, testEmbed) }
 
 func mintTest(t testing.TB) (string, Token) {
 	t.Helper()
@@ -304,4 +297,118 @@ func FuzzVerifyToken(f *testing.F) {
 			t.Fatalf("other parent origin: %v", err)
 		}
 	})
+}
+
+// TestSessionKey checks that both sides of a session derive the same key
+// and that the key depends on the token and the origins.
+func TestSessionKey(t *testing.T) {
+	secret := testSecret()
+	s, tok := mintTest(t)
+	key := SessionKey(secret, tok, testParent, testEmbed)
+	if len(key) != SecretSize {
+		t.Fatalf("SessionKey: %d bytes, want %d", len(key), SecretSize)
+	}
+	// Both sides redeem the same token string and get the same key.
+	redeemed, err := VerifyToken(secret, testParent, testEmbed, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(SessionKey(secret, redeemed, testParent, testEmbed), key) {
+		t.Error("SessionKey differs between minting and redeeming")
+	}
+	_, other := mintTest(t)
+	if bytes.Equal(SessionKey(secret, other, testParent, testEmbed), key) {
+		t.Error("two tokens give the same session key")
+	}
+	if bytes.Equal(SessionKey(secret, tok, testEmbed, testParent), key) {
+		t.Error("swapped origins give the same session key")
+	}
+	if bytes.Equal(key, secret) {
+		t.Error("session key equals the deployment secret")
+	}
+}
+
+// TestTokenAllocations keeps VerifyToken allocation-free and MintToken to
+// the one allocation of its result.
+func TestTokenAllocations(t *testing.T) {
+	secret := testSecret()
+	tok, _ := mintTest(t)
+	if n := testing.AllocsPerRun(100, func() { _, _ = VerifyToken(secret, testParent, testEmbed, tok) }); n != 0 {
+		t.Errorf("VerifyToken allocates %v times, want 0", n)
+	}
+	r := bytes.NewReader(nil)
+	random := make([]byte, 16)
+	if n := testing.AllocsPerRun(100, func() {
+		r.Reset(random)
+		_, _, _ = MintToken(secret, testParent, testEmbed, fixedTime, r)
+	}); n != 1 {
+		t.Errorf("MintToken allocates %v times, want 1 (the string)", n)
+	}
+}
+
+// checkTokenReference checks MintToken and SessionKey against the
+// reference implementation for one case of TestReferenceAgreesRandomly.
+func checkTokenReference(t *testing.T, i int, secret []byte, parent, embed string, random []byte, ms int64) {
+	t.Helper()
+	s, tok, err := MintToken(secret, parent, embed, time.UnixMilli(ms), bytes.NewReader(random))
+	if err != nil {
+		t.Fatalf("case %d: MintToken: %v", i, err)
+	}
+	if want := refToken(secret, parent, embed, random, ms); s != want {
+		t.Fatalf("case %d: MintToken: got %s, want %s", i, s, want)
+	}
+	if got, want := SessionKey(secret, tok, parent, embed), refSessionKey(secret, random, parent, embed); !bytes.Equal(got, want) {
+		t.Fatalf("case %d: SessionKey: got %x, want %x", i, got, want)
+	}
+}
+
+var fixedTime = time.UnixMilli(1700000000123)
+
+// zeroReader stands in for crypto/rand so that benchmarks measure this
+// package, not the system's random source.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func BenchmarkMintToken(b *testing.B) {
+	secret := testSecret()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := MintToken(secret, testParent, testEmbed, fixedTime, zeroReader{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyToken(b *testing.B) {
+	secret := testSecret()
+	s, _ := mintTest(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := VerifyToken(secret, testParent, testEmbed, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseToken(b *testing.B) {
+	s, _ := mintTest(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseToken(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSessionKey(b *testing.B) {
+	secret := testSecret()
+	_, tok := mintTest(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		SessionKey(secret, tok, testParent, testEmbed)
+	}
 }

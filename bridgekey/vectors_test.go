@@ -1,3 +1,5 @@
+//go:build !(js && wasm)
+
 package bridgekey
 
 // Test vectors: testdata/vectors.json
@@ -341,8 +343,6 @@ func invalidTokens(valid string, secret []byte) []invalidTokenVector {
 	)
 	return vs
 }
-
-const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 func macInputToJSON(m *MACInput) macInputJSON {
 	return macInputJSON{
