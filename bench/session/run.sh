@@ -12,7 +12,7 @@
 # this folder), which needs a fresh token per request.
 #
 # Every mint also records the parent's redemption in the process-wide
-# redemption store (1,048,576 live entries at most; a full store answers
+# redemption store (2,097,152 live entries at most; a full store answers
 # 503 BUSY), and an entry lives as long as its token (token_ttl, 2m by
 # default). At tens of thousands of mints per second the default would
 # fill the store within a run, so the parent site sets token_ttl to
