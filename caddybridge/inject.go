@@ -69,7 +69,7 @@ func (p *pageRewrite) token(embed string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	metrics.tokensMinted.WithLabelValues("page").Inc()
+	mintedByPage.Inc()
 	return tok, nil
 }
 
@@ -85,9 +85,37 @@ func (p *pageRewrite) write(b []byte) (int, error) {
 	return p.plain(b)
 }
 
+// readFrom gathers a page straight into the window buffer (no copy
+// buffer of its own), and copies through a pooled buffer past it.
 func (p *pageRewrite) readFrom(r io.Reader) (int64, error) {
-	return io.Copy(writerOnly{writerFunc(p.write)}, r)
+	var n int64
+	if p.pw == nil && !p.streaming {
+		for p.in.Len() <= rewriteWindow {
+			p.in.Grow(min(32<<10, rewriteWindow+1-p.in.Len()))
+			buf := p.in.AvailableBuffer()
+			buf = buf[:min(cap(buf), rewriteWindow+1-p.in.Len())]
+			m, err := r.Read(buf)
+			p.in.Write(buf[:m]) // within capacity: no copy beyond the read
+			n += int64(m)
+			if err == io.EOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+		}
+		// Past the window: stream what was gathered, then the rest.
+		if err := p.startStreaming(); err != nil {
+			return n, err
+		}
+	}
+	cb := copyBufPool.Get().(*[32 << 10]byte)
+	defer copyBufPool.Put(cb)
+	m, err := io.CopyBuffer(writerOnly{writerFunc(p.write)}, r, cb[:])
+	return n + m, err
 }
+
+var copyBufPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
 // plain takes decoded page bytes.
 func (p *pageRewrite) plain(b []byte) (int, error) {

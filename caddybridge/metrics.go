@@ -57,3 +57,10 @@ func registerMetrics(reg prometheus.Registerer) error {
 	}
 	return nil
 }
+
+// Counters looked up once: WithLabelValues costs a map look-up and a hash
+// per call, on the page path once per token.
+var (
+	mintedByPage     = metrics.tokensMinted.WithLabelValues("page")
+	mintedByEndpoint = metrics.tokensMinted.WithLabelValues("endpoint")
+)

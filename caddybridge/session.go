@@ -139,7 +139,7 @@ func (h *Handler) mint(w http.ResponseWriter, ds *deploymentSet, embed string, n
 		h.logger.Error("minting a session token", zap.Error(err))
 		return h.sessionError(w, http.StatusInternalServerError, roleParent, "INTERNAL")
 	}
-	metrics.tokensMinted.WithLabelValues("endpoint").Inc()
+	mintedByEndpoint.Inc()
 	// The parent has its key now: the token is redeemed for its role.
 	key := redemptionKey{role: d.role[0], id: d.id, random: tok.Random}
 	if globalRedemptions.claim(key, tok.IssuedAt.Add(time.Duration(h.TokenTTL)).UnixMilli(), now.UnixMilli()) == storeFull {

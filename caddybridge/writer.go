@@ -144,19 +144,25 @@ type writerOnly struct{ io.Writer }
 func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	var n int64
 	if !rw.wroteHeader {
-		var buf [512]byte
-		m, err := io.ReadFull(r, buf[:])
-		if m > 0 {
-			if _, werr := rw.Write(buf[:m]); werr != nil {
-				return int64(m), werr
+		if _, typed := rw.Header()["Content-Type"]; typed {
+			rw.writeHeader(nil) // nothing to sniff: decide now
+		} else {
+			sniff := sniffPool.Get().(*[512]byte)
+			m, err := io.ReadFull(r, sniff[:])
+			if m > 0 {
+				_, err2 := rw.Write(sniff[:m])
+				if err2 != nil {
+					err = err2
+				}
 			}
-		}
-		n = int64(m)
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
+			sniffPool.Put(sniff)
+			n = int64(m)
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
 		}
 	}
 	if rw.page != nil {
@@ -166,6 +172,8 @@ func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	m, err := rw.ResponseWriterWrapper.ReadFrom(r)
 	return n + m, err
 }
+
+var sniffPool = sync.Pool{New: func() any { return new([512]byte) }}
 
 // FlushError sends the headers and what is ready, then flushes. A page
 // being rewritten switches to streaming.
