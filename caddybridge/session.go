@@ -78,18 +78,60 @@ func (h *Handler) serveSession(w http.ResponseWriter, r *http.Request) error {
 	if len(body) > maxSessionBody {
 		return h.sessionError(w, http.StatusRequestEntityTooLarge, roleNone, errBodyInvalid)
 	}
-	var req sessionRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() || (req.Token == nil) == (req.Embed == nil) {
+	field, value, ok := parseSessionRequest(body)
+	if !ok {
 		return h.sessionError(w, http.StatusBadRequest, roleNone, errBodyInvalid)
 	}
 	ds := h.deployments(self)
 	now := time.Now()
-	if req.Embed != nil {
-		return h.mint(w, ds, *req.Embed, now)
+	if field == "embed" {
+		return h.mint(w, ds, value, now)
 	}
-	return h.redeem(w, ds, *req.Token, now)
+	return h.redeem(w, ds, value, now)
+}
+
+// parseSessionRequest decodes the endpoint's JSON input: exactly one of
+// "token" and "embed", a string, and nothing else. The shapes browsers
+// send, {"token":"…"} and {"embed":"…"} with a value of printable ASCII
+// that needs no escaping, are read directly; anything else goes through
+// encoding/json's strict decoder. FuzzParseSessionRequest checks that the
+// two agree.
+func parseSessionRequest(body []byte) (field, value string, ok bool) {
+	if f, v, ok := fastSessionRequest(body); ok {
+		return f, v, true
+	}
+	return strictSessionRequest(body)
+}
+
+func fastSessionRequest(b []byte) (field, value string, ok bool) {
+	for _, f := range [...]string{"token", "embed"} {
+		pre := len(f) + 6 // {"f":"
+		if len(b) <= pre+2 || b[0] != '{' || b[1] != '"' || string(b[2:2+len(f)]) != f ||
+			string(b[2+len(f):pre]) != `":"` || string(b[len(b)-2:]) != `"}` {
+			continue
+		}
+		v := b[pre : len(b)-2]
+		for _, c := range v {
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				return "", "", false
+			}
+		}
+		return f, string(v), true
+	}
+	return "", "", false
+}
+
+func strictSessionRequest(body []byte) (field, value string, ok bool) {
+	var req sessionRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || dec.More() || (req.Token == nil) == (req.Embed == nil) {
+		return "", "", false
+	}
+	if req.Embed != nil {
+		return "embed", *req.Embed, true
+	}
+	return "token", *req.Token, true
 }
 
 // redeem checks a token and answers with the session key of this site's

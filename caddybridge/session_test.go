@@ -22,3 +22,19 @@ func TestSessionAnswerJSON(t *testing.T) {
 		t.Errorf("appendJSONString: %s", got)
 	}
 }
+
+// FuzzParseSessionRequest checks that the direct reading of common bodies
+// agrees with encoding/json's strict decoding.
+func FuzzParseSessionRequest(f *testing.F) {
+	for _, s := range []string{`{"token":"AVuK8y-_"}`, `{"embed":"https://w.example.com"}`, `{"token":""}`,
+		`{"token":"a","embed":"b"}`, `{"token":"a\"b"}`, `{"token":"x"} `, `{"tokn":"x"}`, `{"token":1}`, `{"embed":"<>&"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sf, sv, sok := strictSessionRequest(b)
+		pf, pv, pok := parseSessionRequest(b)
+		if sok != pok || sf != pf || sv != pv {
+			t.Fatalf("%q: strict (%q, %q, %v), parse (%q, %q, %v)", b, sf, sv, sok, pf, pv, pok)
+		}
+	})
+}
