@@ -2,7 +2,6 @@ package caddybridge
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"io"
 	"sync"
@@ -65,7 +64,7 @@ func (p *pageRewrite) token(embed string) (string, error) {
 	if d == nil {
 		return "", errors.New("no deployment for an allowed embed origin")
 	}
-	tok, _, err := bridgekey.MintToken(d.secret, d.parent, d.embed, p.now, rand.Reader)
+	tok, _, err := bridgekey.MintToken(d.secret, d.parent, d.embed, p.now, tokenRand)
 	if err != nil {
 		return "", err
 	}

@@ -2,7 +2,6 @@ package caddybridge
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -176,7 +175,7 @@ func (h *Handler) mint(w http.ResponseWriter, ds *deploymentSet, embed string, n
 	if d == nil {
 		return h.sessionError(w, http.StatusForbidden, roleParent, errDeploymentUnknown)
 	}
-	token, tok, err := bridgekey.MintToken(d.secret, d.parent, d.embed, now, rand.Reader)
+	token, tok, err := bridgekey.MintToken(d.secret, d.parent, d.embed, now, tokenRand)
 	if err != nil {
 		h.logger.Error("minting a session token", zap.Error(err))
 		return h.sessionError(w, http.StatusInternalServerError, roleParent, "INTERNAL")
