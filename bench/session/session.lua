@@ -3,7 +3,8 @@
 -- MODE=session (default): POST {"embed": EMBED} to the session endpoint as
 -- a same-origin fetch from ORIGIN would; every request mints a token, so
 -- the server does token minting, the session-key HKDF and JSON each time.
--- MODE=respond: a plain GET, the baseline.
+-- MODE=respond: the same POST (body and headers) to a plain `respond`
+-- route, the baseline, so that both sides parse the same request.
 --
 -- done() prints one line that run.sh parses:
 --   RESULT <requests/s> <requests> <non-2xx> <socket errors>
@@ -11,7 +12,7 @@ local mode = os.getenv("MODE") or "session"
 local origin = os.getenv("ORIGIN") or "http://localhost:9280"
 local embed = os.getenv("EMBED") or "http://127.0.0.1:9281"
 
-if mode == "session" then
+do
 	wrk.method = "POST"
 	wrk.body = '{"embed":"' .. embed .. '"}'
 	wrk.headers["Content-Type"] = "application/json"
