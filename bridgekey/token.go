@@ -101,6 +101,14 @@ var randBufs = sync.Pool{New: func() any { return new([16]byte) }}
 // It fails if rand is nil or fails, or if deploymentSecret is shorter than
 // 16 bytes: such a key would make tokens forgeable.
 func MintToken(deploymentSecret []byte, parentOrigin, embedOrigin string, now time.Time, rand io.Reader) (string, Token, error) {
+	return MintTokenFor(deploymentSecret, NewDeploymentID(parentOrigin, embedOrigin), parentOrigin, embedOrigin, now, rand)
+}
+
+// MintTokenFor is MintToken for a caller that already holds the
+// deployment's id, NewDeploymentID(parentOrigin, embedOrigin): it saves
+// hashing the origins for every token. A wrong id makes tokens that every
+// server refuses as belonging to an unknown deployment.
+func MintTokenFor(deploymentSecret []byte, id DeploymentID, parentOrigin, embedOrigin string, now time.Time, rand io.Reader) (string, Token, error) {
 	if len(deploymentSecret) < minSecretSize {
 		return "", Token{}, errShortSecret
 	}
@@ -120,7 +128,7 @@ func MintToken(deploymentSecret []byte, parentOrigin, embedOrigin string, now ti
 	if err != nil {
 		return "", Token{}, randError{err}
 	}
-	tok.Deployment = NewDeploymentID(parentOrigin, embedOrigin)
+	tok.Deployment = id
 	ms := now.UnixMilli()
 	tok.IssuedAt = time.UnixMilli(ms).UTC()
 

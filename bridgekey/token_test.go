@@ -412,3 +412,22 @@ func BenchmarkSessionKey(b *testing.B) {
 		SessionKey(secret, tok, testParent, testEmbed)
 	}
 }
+
+// TestMintTokenForMatchesMintToken checks that a token minted with a held
+// deployment id is the token MintToken makes from the same inputs.
+func TestMintTokenForMatchesMintToken(t *testing.T) {
+	secret := testSecret()
+	now := time.UnixMilli(1700000000123)
+	rnd := bytes.Repeat([]byte{0x42}, 16)
+	a, ta, err := MintToken(secret, testParent, testEmbed, now, bytes.NewReader(rnd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, tb, err := MintTokenFor(secret, NewDeploymentID(testParent, testEmbed), testParent, testEmbed, now, bytes.NewReader(rnd))
+	if err != nil || a != b || ta != tb {
+		t.Fatalf("MintTokenFor differs: %q %v, %q %v", a, ta, b, err)
+	}
+	if _, err := VerifyToken(secret, testParent, testEmbed, b); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -107,6 +107,8 @@ type Handler struct {
 	rootSecret      []byte // from storage; nil when every peer has its own secret
 	cache           *deploymentsCache
 	runtime         map[string]*asset // the runtime files by name
+	wantHTML        cspWant           // what HTML responses' policies must allow
+	wantOther       cspWant           // what other responses' policies must allow
 	logger          *zap.Logger
 }
 
@@ -194,6 +196,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			return err
 		}
 	}
+	h.buildCSPWants()
 	if h.runtime, err = loadRuntime(); err != nil {
 		return err
 	}
@@ -320,17 +323,24 @@ func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) error {
 	return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("no bridge resource at %s", r.URL.Path))
 }
 
-// cspWantFor returns what the response's policies must allow.
+// cspWantFor returns what the response's policies must allow; the two
+// answers are computed once, in Provision.
 func (h *Handler) cspWantFor(html bool) cspWant {
-	var want cspWant
-	if html && len(h.embeds) > 0 {
-		want.FrameSrc = originsOf(h.embeds)
+	if html {
+		return h.wantHTML
+	}
+	return h.wantOther
+}
+
+func (h *Handler) buildCSPWants() {
+	if len(h.embeds) > 0 {
+		h.wantHTML.FrameSrc = originsOf(h.embeds)
 	}
 	if len(h.parents) > 0 {
-		want.FrameAncestors = originsOf(h.parents)
+		h.wantHTML.FrameAncestors = originsOf(h.parents)
+		h.wantOther.FrameAncestors = h.wantHTML.FrameAncestors
 	}
-	want.Scripts = html
-	return want
+	h.wantHTML.Scripts = true
 }
 
 func originsOf(ps []peer) []string {

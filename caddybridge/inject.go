@@ -64,7 +64,7 @@ func (p *pageRewrite) token(embed string) (string, error) {
 	if d == nil {
 		return "", errors.New("no deployment for an allowed embed origin")
 	}
-	tok, _, err := bridgekey.MintToken(d.secret, d.parent, d.embed, p.now, tokenRand)
+	tok, _, err := bridgekey.MintTokenFor(d.secret, d.id, d.parent, d.embed, p.now, tokenRand)
 	if err != nil {
 		return "", err
 	}

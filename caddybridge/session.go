@@ -175,7 +175,7 @@ func (h *Handler) mint(w http.ResponseWriter, ds *deploymentSet, embed string, n
 	if d == nil {
 		return h.sessionError(w, http.StatusForbidden, roleParent, errDeploymentUnknown)
 	}
-	token, tok, err := bridgekey.MintToken(d.secret, d.parent, d.embed, now, tokenRand)
+	token, tok, err := bridgekey.MintTokenFor(d.secret, d.id, d.parent, d.embed, now, tokenRand)
 	if err != nil {
 		h.logger.Error("minting a session token", zap.Error(err))
 		return h.sessionError(w, http.StatusInternalServerError, roleParent, "INTERNAL")

@@ -216,7 +216,7 @@ func (rw *responseWriter) sendHeader(n int) {
 	}
 	rw.sentLater = false
 	if n >= 0 {
-		rw.Header().Set("Content-Length", strconv.Itoa(n))
+		rw.Header()["Content-Length"] = []string{strconv.Itoa(n)}
 	}
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
 }
