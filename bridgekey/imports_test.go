@@ -1,12 +1,10 @@
 package bridgekey
 
 import (
-	"os"
-	"os/exec"
-	"runtime"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/caddybridge/caddy-bridge/internal/importcheck"
 )
 
 // allowedImports are the packages bridgekey may import directly.
@@ -37,27 +35,10 @@ var wasmForbidden = []string{
 // dependency is one of heavyPackages, or for js/wasm one of wasmForbidden.
 // (encoding/binary is on the first list because it imports reflect.)
 func TestNoHeavyImports(t *testing.T) {
-	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skip("no go command inside WebAssembly; the host run checks js/wasm")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list dependencies: %v", err)
-	}
-	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
-		list := func(format string) []string {
-			t.Helper()
-			cmd := exec.Command(goCmd, "list", "-deps", "-f", format, ".")
-			cmd.Env = append(os.Environ(), env...)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("go list %v: %v", env, err)
-			}
-			return strings.Fields(string(out))
-		}
-		deps := list("{{.ImportPath}}")
-		if len(deps) < 10 {
-			t.Fatalf("go list %v found only %v", env, deps)
+	for _, env := range importcheck.Envs {
+		deps, imports := importcheck.List(t, "github.com/caddybridge/caddy-bridge/bridgekey", env)
+		if len(deps) < 10 || len(imports) == 0 {
+			t.Fatalf("go list %v found only %v and imports %v", env, deps, imports)
 		}
 		forbidden := heavyPackages
 		if env != nil {
@@ -67,10 +48,6 @@ func TestNoHeavyImports(t *testing.T) {
 			if slices.Contains(deps, p) {
 				t.Errorf("%v: %s is among the dependencies", env, p)
 			}
-		}
-		imports := list(`{{if eq .ImportPath "github.com/caddybridge/caddy-bridge/bridgekey"}}{{join .Imports " "}}{{end}}`)
-		if len(imports) == 0 {
-			t.Fatalf("go list %v: no imports found for the package", env)
 		}
 		for _, p := range imports {
 			if !slices.Contains(allowedImports, p) {

@@ -1,12 +1,10 @@
 package protocol
 
 import (
-	"os"
-	"os/exec"
-	"runtime"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/caddybridge/caddy-bridge/internal/importcheck"
 )
 
 // allowedImports are the packages that protocol may import directly.
@@ -26,36 +24,15 @@ var heavyPackages = []string{"fmt", "encoding/json", "regexp", "reflect", "encod
 // dependencies on js/wasm through os, as for any program there; the
 // allow-list keeps this package from importing it.)
 func TestNoHeavyImports(t *testing.T) {
-	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skip("no go command inside WebAssembly; the host run checks js/wasm")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list dependencies: %v", err)
-	}
-	for _, env := range [][]string{nil, {"GOOS=js", "GOARCH=wasm"}} {
-		list := func(format string) []string {
-			t.Helper()
-			cmd := exec.Command(goCmd, "list", "-deps", "-f", format, ".")
-			cmd.Env = append(os.Environ(), env...)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("go list %v: %v", env, err)
-			}
-			return strings.Fields(string(out))
-		}
-		deps := list("{{.ImportPath}}")
-		if len(deps) < 10 {
-			t.Fatalf("go list %v found only %v", env, deps)
+	for _, env := range importcheck.Envs {
+		deps, imports := importcheck.List(t, "github.com/caddybridge/caddy-bridge/protocol", env)
+		if len(deps) < 10 || len(imports) == 0 {
+			t.Fatalf("go list %v found only %v and imports %v", env, deps, imports)
 		}
 		for _, p := range heavyPackages {
 			if slices.Contains(deps, p) {
 				t.Errorf("%v: %s is among the dependencies", env, p)
 			}
-		}
-		imports := list(`{{if eq .ImportPath "github.com/caddybridge/caddy-bridge/protocol"}}{{join .Imports " "}}{{end}}`)
-		if len(imports) == 0 {
-			t.Fatalf("go list %v: no imports found for the package", env)
 		}
 		for _, p := range imports {
 			if !slices.Contains(allowedImports, p) {
