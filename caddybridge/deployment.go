@@ -69,6 +69,9 @@ func (h *Handler) selfOrigin(r *http.Request) string {
 
 // deployments returns the deployment set for this site's origin self.
 func (h *Handler) deployments(self string) *deploymentSet {
+	if h.fixed != nil {
+		return h.fixed // origin configured: built once, no lock
+	}
 	h.cache.mu.Lock()
 	defer h.cache.mu.Unlock()
 	if s, ok := h.cache.sets[self]; ok {

@@ -106,6 +106,7 @@ type Handler struct {
 	origin          string // canonical Origin, or "" to use the request's
 	rootSecret      []byte // from storage; nil when every peer has its own secret
 	cache           *deploymentsCache
+	fixed           *deploymentSet    // the deployments when Origin is configured
 	runtime         map[string]*asset // the runtime files by name
 	wantHTML        cspWant           // what HTML responses' policies must allow
 	wantOther       cspWant           // what other responses' policies must allow
@@ -195,6 +196,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if h.rootSecret, err = loadOrCreateRootSecret(ctx, ctx.Storage()); err != nil {
 			return err
 		}
+	}
+	if h.origin != "" {
+		h.fixed = h.buildDeployments(h.origin)
 	}
 	h.buildCSPWants()
 	if h.runtime, err = loadRuntime(); err != nil {
