@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -156,12 +155,22 @@ func (sc *jsonScanner) readHex4() (rune, bool) {
 	if sc.i+4 > len(sc.s) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(sc.s[sc.i:sc.i+4], 16, 32)
-	if err != nil {
-		return 0, false
+	var v rune
+	for _, c := range []byte(sc.s[sc.i : sc.i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | rune(c)
 	}
 	sc.i += 4
-	return rune(v), true
+	return v, true
 }
 
 // readLowSurrogate completes the high surrogate hi with a following

@@ -1,9 +1,6 @@
 package protocol
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // checkOrigin validates a configured origin the way the SDK's
 // parseExactOrigin does (src/host/config.ts), without a URL parser: it
@@ -24,14 +21,14 @@ func checkOrigin(origin string, allowInsecureLocalhost bool) (string, *Error) {
 	if !ok || scheme == "" {
 		return "", newError(CodeConfigUnsafeOrigin, "Configured origin must be an absolute URL origin.", details)
 	}
-	if lower := strings.ToLower(scheme); lower != "https" && lower != "http" {
+	if lower := asciiLower(scheme); lower != "https" && lower != "http" {
 		return "", newError(CodeConfigUnsafeOrigin, "Configured origin must use HTTP or HTTPS.", details)
 	}
 	if strings.ContainsAny(rest, "/?#") {
 		return "", newError(CodeConfigUnsafeOrigin, "Configured origin must not include path, query, or hash.", details)
 	}
 	host, port, ok := splitHostPort(rest)
-	if !ok || scheme != strings.ToLower(scheme) || !canonicalHost(host) || !canonicalPort(scheme, port) {
+	if !ok || scheme != asciiLower(scheme) || !canonicalHost(host) || !canonicalPort(scheme, port) {
 		return "", newError(CodeConfigUnsafeOrigin,
 			"Configured origin must be a serialized origin: scheme://host[:port], lowercase, without credentials or a default port.", details)
 	}
@@ -98,8 +95,14 @@ func canonicalPort(scheme, port string) bool {
 	if port[0] == '0' || strings.Trim(port, "0123456789") != "" {
 		return false
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
+	if len(port) > 5 {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(port); i++ {
+		n = n*10 + int(port[i]-'0')
+	}
+	if n < 1 || n > 65535 {
 		return false
 	}
 	return !(scheme == "https" && n == 443 || scheme == "http" && n == 80)
@@ -107,4 +110,23 @@ func canonicalPort(scheme, port string) bool {
 
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
+}
+
+// asciiLower lowercases the ASCII letters of s, as the SDK's
+// toLowerCase does for the schemes it accepts (a non-ASCII scheme is
+// refused either way). It keeps strings.ToLower's Unicode tables out
+// of the WebAssembly runtime.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -1,7 +1,5 @@
 package protocol
 
-import "strconv"
-
 // pendingRequest is a request that waits for its response.
 type pendingRequest struct {
 	gen         uint32
@@ -35,7 +33,7 @@ func (l *link) request(name string, payload Value, opts Options, done func(Value
 	}
 	t := &l.requests
 	t.next++
-	id := "request-" + strconv.FormatUint(t.next, 10)
+	id := string(appendUint([]byte("request-"), t.next))
 	env := l.base(l.version, TypeRequest)
 	env.Name, env.RequestID = name, id
 	if err := l.setContent(&env, payload); err != nil {
@@ -103,4 +101,20 @@ func (t *requestTable) rejectAll(err *Error) {
 		}
 		p.done(nil, err)
 	}
+}
+
+// appendUint appends the decimal form of v to b (strconv.AppendUint
+// without strconv's error machinery, which the runtime does not need).
+func appendUint(b []byte, v uint64) []byte {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
 }

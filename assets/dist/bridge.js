@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.cac10281ce15.wasm", import.meta.url);
+const wasmURL = new URL("bridge.b87ad928381b.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -699,7 +699,8 @@ const zeroStats = (state) => ({
 
 // Bridge is what parents and children share: a JavaScript object over a
 // runtime bridge that exists once the runtime has loaded and the session
-// is redeemed.
+// is redeemed. A parent's remount() replaces the runtime bridge; the
+// listeners and request handlers registered here carry over to the new one.
 class Bridge {
   #h = null;
   #state;
@@ -708,47 +709,139 @@ class Bridge {
   #destroyed = false;
   #sessionId = null;
   #setup;
-  #cleanup = [];
+  #gen = 0;
+  #cleanup = null;
+  #subs = new Set();
+  #opTimeout;
 
-  constructor(initial, failState) {
+  constructor(initial, failState, opTimeout) {
     this.#state = initial;
     this.#failState = failState;
+    this.#opTimeout = opTimeout === undefined ? 5000 : opTimeout;
   }
 
-  // _start runs setup(), which resolves to {h, sessionId, cleanup}.
+  get _destroyed() { return this.#destroyed; }
+
+  // _start runs setup(), which resolves to {h, sessionId, cleanup}. A
+  // later _start (remount) supersedes it: what a superseded setup makes
+  // is destroyed at once.
   _start(setup) {
+    const gen = ++this.#gen;
+    this.#fail = null;
     this.#setup = setup().then(({ h, sessionId, cleanup }) => {
-      this.#sessionId = sessionId;
-      if (this.#destroyed) {
+      if (this.#destroyed || gen !== this.#gen) {
         h.destroy();
         cleanup?.();
         return;
       }
+      this.#sessionId = sessionId;
       this.#h = h;
-      if (cleanup) this.#cleanup.push(cleanup);
+      this.#cleanup = cleanup ?? null;
+      for (const sub of this.#subs) this.#subscribe(h, sub);
     }, (e) => {
+      if (gen !== this.#gen) return;
       this.#fail = toError(e);
       if (!this.#destroyed) this.#state = this.#failState;
     });
   }
 
+  // _stop ends the current runtime bridge (its pending operations fail
+  // with BRIDGE_DESTROYED) and leaves this object in state, for a remount.
+  _stop(state) {
+    const h = this.#h;
+    const cleanup = this.#cleanup;
+    this.#h = null;
+    this.#cleanup = null;
+    this.#state = state;
+    if (h) h.destroy();
+    cleanup?.();
+  }
+
   // _handle resolves to the runtime bridge, or rejects with the error
-  // that stopped the setup.
+  // that stopped the setup. It follows a remount to the newest setup.
   async _handle() {
-    await this.#setup;
-    if (this.#h) return this.#h;
-    throw this.#fail ?? failure("BRIDGE_DESTROYED", "Bridge destroyed.");
+    for (;;) {
+      const setup = this.#setup;
+      await setup;
+      if (setup !== this.#setup) continue;
+      if (this.#h) return this.#h;
+      throw this.#fail ?? failure("BRIDGE_DESTROYED", "Bridge destroyed.");
+    }
   }
 
-  _call(f) {
-    return this._handle().then((h) => new Promise((resolve, reject) => {
-      f(h, (err, v) => (err ? reject(toError(err)) : resolve(v)));
-    }));
+  // _op runs f(h, options, done) on the runtime bridge. While the runtime
+  // loads and the session is redeemed, the operation waits here: its
+  // signal is honoured at once, and its timeout counts from the call
+  // (timed says whether the operation has one).
+  _op(options, timed, f) {
+    const run = (h, opts) => new Promise((resolve, reject) => {
+      f(h, opts, (err, v) => (err ? reject(toError(err)) : resolve(v)));
+    });
+    if (this.#h) return run(this.#h, options);
+    const signal = options && typeof options === "object" ? options.signal : undefined;
+    const watch = signal && typeof signal === "object" && typeof signal.addEventListener === "function";
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        if (settled) return;
+        settled = true;
+        reject(failure("OPERATION_ABORTED", "Bridge operation aborted."));
+      };
+      if (watch) {
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      const unwatch = () => { if (watch) signal.removeEventListener("abort", onAbort); };
+      this._handle().then((h) => {
+        unwatch();
+        if (settled) return;
+        settled = true;
+        let opts = options;
+        const t = options && typeof options === "object" && options.timeoutMs !== undefined ? options.timeoutMs : this.#opTimeout;
+        if (timed && Number.isInteger(t) && t >= 1) {
+          opts = { ...(options && typeof options === "object" ? options : {}), timeoutMs: Math.max(1, t - Math.floor(performance.now() - t0)) };
+        }
+        run(h, opts).then(resolve, reject);
+      }, (e) => {
+        unwatch();
+        if (settled) return;
+        settled = true;
+        reject(e);
+      });
+    });
   }
 
-  _whenHandle(f) {
-    if (this.#h) return f(this.#h);
-    this.#setup.then(() => { if (this.#h) f(this.#h); });
+  // #subscribe registers sub (an on() listener or a handleRequest()
+  // handler) with the runtime bridge h.
+  #subscribe(h, sub) {
+    let id;
+    if (sub.kind === "on") {
+      id = h.on(sub.name, sub.fn);
+    } else {
+      const handler = sub.fn;
+      id = h.handleRequest(sub.name, (payload, rid) => {
+        let r;
+        try { r = handler(payload); } catch { h.respond(rid, false); return; }
+        Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
+      });
+    }
+    if (typeof id === "number") {
+      sub.off = () => h.off(id);
+    } else {
+      sub.off = null;
+      report(toError(id));
+    }
+  }
+
+  #add(sub) {
+    this.#subs.add(sub);
+    if (this.#h) this.#subscribe(this.#h, sub);
+    return () => {
+      if (!this.#subs.delete(sub)) return;
+      if (sub.off) sub.off();
+      sub.off = null;
+    };
   }
 
   /** The lifecycle state. */
@@ -758,60 +851,28 @@ class Bridge {
   get sessionId() { return this.#sessionId; }
 
   /** Resolves once the session is established; rejects with the error that failed it. */
-  whenReady() { return this._call((h, done) => (h.whenReady ? h.whenReady(done) : h.whenConnected(done))); }
+  whenReady() { return this._op(undefined, false, (h, _, done) => (h.whenReady ? h.whenReady(done) : h.whenConnected(done))); }
 
   /** Alias of whenReady(). */
   whenConnected() { return this.whenReady(); }
 
   /** Sends a request and resolves to the response's payload. */
-  request(name, payload, options) { return this._call((h, done) => h.request(name, payload, options, done)); }
+  request(name, payload, options) { return this._op(options, true, (h, o, done) => h.request(name, payload, o, done)); }
 
   /** Sends an event. */
-  sendEvent(name, payload, options) { return this._call((h, done) => h.sendEvent(name, payload, options, done)); }
+  sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => h.sendEvent(name, payload, o, done)); }
 
   /** Listens for the events name; returns the function that stops listening. */
-  on(name, handler) {
-    let off = null;
-    let stopped = false;
-    const listener = safe(handler);
-    this._whenHandle((h) => {
-      if (stopped) return;
-      const id = h.on(name, listener);
-      if (typeof id === "number") off = () => h.off(id);
-      else report(toError(id));
-    });
-    return () => {
-      stopped = true;
-      if (off) off();
-    };
-  }
+  on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null }); }
 
   /** Answers the requests name with handler's result (or its promise's). */
-  handleRequest(name, handler) {
-    let off = null;
-    let stopped = false;
-    this._whenHandle((h) => {
-      if (stopped) return;
-      const id = h.handleRequest(name, (payload, rid) => {
-        let r;
-        try { r = handler(payload); } catch { h.respond(rid, false); return; }
-        Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
-      });
-      if (typeof id === "number") off = () => h.off(id);
-      else report(toError(id));
-    });
-    return () => {
-      stopped = true;
-      if (off) off();
-    };
-  }
+  handleRequest(name, handler) { return this.#add({ kind: "request", name, fn: handler, off: null }); }
 
   /** Ends the bridge: everything pending fails with BRIDGE_DESTROYED. */
   destroy() {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    if (this.#h) this.#h.destroy();
-    for (const c of this.#cleanup.splice(0)) c();
+    this._stop("destroyed");
   }
 
   /** Traffic counters, including dropped messages by reason. */
@@ -868,7 +929,7 @@ function sessionParams(url) {
 
 // mountParent creates the runtime parent for iframe, mounts it, and
 // replays what its window sent before.
-function mountParent(rt, bridge, iframe, s, options) {
+function mountParent(rt, iframe, s, options) {
   const win = iframe.contentWindow;
   if (!win) throw failure("CONFIG_INVALID_CONTAINER", "The iframe is not in a document.");
   const r = rt.newParent({
@@ -899,14 +960,20 @@ function mountParent(rt, bridge, iframe, s, options) {
 }
 
 class IframeBridge extends Bridge {
-  constructor(iframe) {
-    super("mounting", "handshake_failed");
+  #mount;
+
+  // mount(fresh) resolves to what mountParent returns; fresh says that a
+  // new session must be minted (a remount).
+  constructor(iframe, options, mount) {
+    super("mounting", "handshake_failed", options.operationTimeoutMs);
     /** The iframe this bridge talks to (null until createIframeBridge has made it). */
     this.iframe = iframe;
+    this.#mount = mount;
+    this._start(() => mount(false));
   }
 
   /** Waits for the next event name from the iframe and resolves to its payload. */
-  waitForEvent(name, options) { return this._call((h, done) => h.waitForEvent(name, options, done)); }
+  waitForEvent(name, options) { return this._op(options, true, (h, o, done) => h.waitForEvent(name, o, done)); }
 
   /** Rotates the session key (v2); resolves to the new key id. */
   async rekey() {
@@ -915,6 +982,56 @@ class IframeBridge extends Bridge {
     if (typeof r !== "string") throw toError(r);
     return r;
   }
+
+  /**
+   * Starts over with a new session: the current one ends (its pending
+   * operations fail with BRIDGE_DESTROYED), a fresh token is minted at
+   * this page's origin, and the iframe is replaced by a copy of itself
+   * whose URL carries it. Listeners and request handlers carry over.
+   * Resolves once the new session is ready.
+   */
+  remount() {
+    if (this._destroyed) return Promise.reject(failure("BRIDGE_DESTROYED", "Bridge destroyed."));
+    this._stop("mounting");
+    this._start(() => this.#mount(true));
+    return this.whenReady();
+  }
+}
+
+// sessionURLFor returns src with the session of s in it, where the
+// bootstrap parameters were (the query unless only the fragment had them).
+function sessionURLFor(src, s) {
+  const url = new URL(src.href);
+  const hash = new URLSearchParams(url.hash.slice(1));
+  const inHash = hash.has(SESSION_PARAM) && !url.searchParams.has(SESSION_PARAM);
+  url.searchParams.delete(SESSION_PARAM);
+  url.searchParams.delete(PARENT_PARAM);
+  if (hash.has(SESSION_PARAM) || hash.has(PARENT_PARAM)) {
+    hash.delete(SESSION_PARAM);
+    hash.delete(PARENT_PARAM);
+    url.hash = hash.toString();
+  }
+  if (inHash) {
+    hash.set(SESSION_PARAM, s.token);
+    hash.set(PARENT_PARAM, s.parentOrigin);
+    url.hash = hash.toString();
+  } else {
+    url.searchParams.set(SESSION_PARAM, s.token);
+    url.searchParams.set(PARENT_PARAM, s.parentOrigin);
+  }
+  return url.href;
+}
+
+// replaceIframe puts a copy of the bridge's iframe, loading src, in its
+// place: a new browsing context, with no entry in the page's history.
+function replaceIframe(b, src) {
+  const old = b.iframe;
+  if (!old || !old.isConnected) throw failure("CONFIG_INVALID_CONTAINER", "The bridge's iframe is no longer in the document.");
+  const fresh = old.cloneNode(false);
+  fresh.setAttribute("src", src);
+  old.replaceWith(fresh);
+  b.iframe = fresh;
+  return fresh;
 }
 
 /**
@@ -922,18 +1039,23 @@ class IframeBridge extends Bridge {
  * token comes from the iframe's URL and is redeemed at this page's origin.
  */
 export function attach(iframeOrSelector, options = {}) {
-  const iframe = typeof iframeOrSelector === "string" ? document.querySelector(iframeOrSelector) : iframeOrSelector;
-  const b = new IframeBridge(iframe);
-  b._start(async () => {
+  const first = typeof iframeOrSelector === "string" ? document.querySelector(iframeOrSelector) : iframeOrSelector;
+  let b = null;
+  b = new IframeBridge(first, options, async (fresh) => {
+    const iframe = b ? b.iframe : first;
     if (!iframe || iframe.tagName !== "IFRAME") throw failure("CONFIG_INVALID_CONTAINER", "attach() needs an iframe element.");
     const src = new URL(iframe.getAttribute("src") ?? "", location.href);
+    if (fresh) {
+      const [rt, s] = await Promise.all([load(), session({ embed: src.origin })]);
+      return mountParent(rt, replaceIframe(b, sessionURLFor(src, s)), s, options);
+    }
     const { token } = sessionParams(src);
     if (!token) throw failure("CONFIG_INVALID_SRC", "The iframe's URL carries no bridge session.", { fieldName: "session" });
     const [rt, s] = await Promise.all([load(), session({ token })]);
     if (s.embedOrigin !== src.origin) {
       throw failure("CONFIG_UNSAFE_ORIGIN", "The iframe's origin is not the session's embed origin.", { origin: src.origin });
     }
-    return mountParent(rt, b, iframe, s, options);
+    return mountParent(rt, iframe, s, options);
   });
   return b;
 }
@@ -943,10 +1065,10 @@ export function attach(iframeOrSelector, options = {}) {
  * minted at this page's origin, and a bridge to it.
  */
 export function createIframeBridge(config = {}) {
-  const b = new IframeBridge(null);
-  b._start(async () => {
+  let b = null;
+  b = new IframeBridge(null, config, async (fresh) => {
     const container = typeof config.container === "string" ? document.querySelector(config.container) : config.container;
-    if (!container || typeof container.appendChild !== "function") {
+    if (!fresh && (!container || typeof container.appendChild !== "function")) {
       throw failure("CONFIG_INVALID_CONTAINER", "Bridge container is required.");
     }
     let src;
@@ -954,15 +1076,15 @@ export function createIframeBridge(config = {}) {
       throw failure("CONFIG_INVALID_SRC", "Bridge src must be a valid URL.", { fieldName: "src" });
     }
     const [rt, s] = await Promise.all([load(), session({ embed: src.origin })]);
-    src.searchParams.set(SESSION_PARAM, s.token);
-    src.searchParams.set(PARENT_PARAM, s.parentOrigin);
+    const url = sessionURLFor(src, s);
+    if (fresh && b.iframe) return mountParent(rt, replaceIframe(b, url), s, config);
     const iframe = document.createElement("iframe");
     for (const [k, v] of Object.entries(config.iframeAttributes ?? {})) iframe.setAttribute(k, v);
     if (config.title) iframe.title = config.title;
-    iframe.src = src.href;
+    iframe.src = url;
     container.appendChild(iframe);
     b.iframe = iframe;
-    return mountParent(rt, b, iframe, s, config);
+    return mountParent(rt, iframe, s, config);
   });
   return b;
 }
@@ -972,8 +1094,8 @@ export function createIframeBridge(config = {}) {
 class IframeChildBridge extends Bridge {
   #parentOrigin = null;
 
-  constructor() {
-    super("connecting", "connection_failed");
+  constructor(opTimeout) {
+    super("connecting", "connection_failed", opTimeout);
   }
 
   _setParentOrigin(o) { this.#parentOrigin = o; }
@@ -1002,7 +1124,7 @@ function store(sessionId, s) {
  * removes the parameters from the URL, and says bridge:ready.
  */
 export function createIframeChildBridge(config = {}) {
-  const b = new IframeChildBridge();
+  const b = new IframeChildBridge(config.operationTimeoutMs);
   b._start(async () => {
     if (window.parent === window) throw failure("CONFIG_INVALID_ENVIRONMENT", "This page is not in an iframe.");
     const url = new URL(location.href);

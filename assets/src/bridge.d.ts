@@ -67,6 +67,13 @@ export interface IframeBridge extends BridgeBase<ParentState> {
   waitForEvent<T = unknown>(name: string, options?: OperationOptions): Promise<T>;
   /** Rotates the session key (v2 only); resolves to the new key id. */
   rekey(): Promise<string>;
+  /**
+   * Starts over with a new session: pending operations fail with BRIDGE_DESTROYED, a fresh
+   * token is minted at this page's origin, and the iframe is replaced by a copy of itself
+   * whose URL carries it (`iframe` then names the copy). Listeners and request handlers
+   * carry over. Resolves once the new session is ready.
+   */
+  remount(): Promise<void>;
 }
 
 export interface IframeChildBridge extends BridgeBase<ChildState> {
