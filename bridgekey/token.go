@@ -109,16 +109,43 @@ func MintToken(deploymentSecret []byte, parentOrigin, embedOrigin string, now ti
 // hashing the origins for every token. A wrong id makes tokens that every
 // server refuses as belonging to an unknown deployment.
 func MintTokenFor(deploymentSecret []byte, id DeploymentID, parentOrigin, embedOrigin string, now time.Time, rand io.Reader) (string, Token, error) {
+	var enc [tokenLen]byte
+	b, tok, err := AppendTokenFor(enc[:0], deploymentSecret, id, parentOrigin, embedOrigin, now, rand)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return string(b), tok, nil
+}
+
+// AppendTokenFor is MintTokenFor for a caller that writes the token into a
+// buffer: it appends the encoded token to dst and returns the extended
+// buffer, which saves allocating a string per token. On error dst is
+// returned unchanged.
+func AppendTokenFor(dst, deploymentSecret []byte, id DeploymentID, parentOrigin, embedOrigin string, now time.Time, rand io.Reader) ([]byte, Token, error) {
 	if len(deploymentSecret) < minSecretSize {
-		return "", Token{}, errShortSecret
+		return dst, Token{}, errShortSecret
 	}
 	if rand == nil {
-		return "", Token{}, errNilRand
+		return dst, Token{}, errNilRand
 	}
 	if !fieldFits(len(parentOrigin)) || !fieldFits(len(embedOrigin)) {
-		return "", Token{}, errLongOrigin
+		return dst, Token{}, errLongOrigin
 	}
 
+	var raw [tokenSize]byte
+	tok, err := tokenHead(&raw, id, now, rand)
+	if err != nil {
+		return dst, Token{}, err
+	}
+	tag := tokenTag(deploymentSecret, parentOrigin, embedOrigin, raw[:tokenTagOff])
+	copy(raw[tokenTagOff:], tag[:tokenTagSize])
+	return appendEncodedToken(dst, &raw), tok, nil
+}
+
+// tokenHead fills in the first tokenTagOff bytes of a token of deployment
+// id issued at now, with random bytes from rand, and returns its decoded
+// form.
+func tokenHead(raw *[tokenSize]byte, id DeploymentID, now time.Time, rand io.Reader) (Token, error) {
 	var tok Token
 	rb := randBufs.Get().(*[16]byte)
 	_, err := io.ReadFull(rand, rb[:])
@@ -126,23 +153,38 @@ func MintTokenFor(deploymentSecret []byte, id DeploymentID, parentOrigin, embedO
 	clear(rb[:])
 	randBufs.Put(rb)
 	if err != nil {
-		return "", Token{}, randError{err}
+		return Token{}, randError{err}
 	}
 	tok.Deployment = id
 	ms := now.UnixMilli()
 	tok.IssuedAt = time.UnixMilli(ms).UTC()
-
-	var raw [tokenSize]byte
 	raw[0] = tokenVersion
 	copy(raw[tokenIDOff:], tok.Deployment[:])
 	copy(raw[tokenRandomOff:], tok.Random[:])
 	putUint64(raw[tokenTimeOff:], uint64(ms))
-	tag := tokenTag(deploymentSecret, parentOrigin, embedOrigin, raw[:tokenTagOff])
-	copy(raw[tokenTagOff:], tag[:tokenTagSize])
+	return tok, nil
+}
 
-	var enc [tokenLen]byte
-	b64.Encode(enc[:], raw[:])
-	return string(enc[:]), tok, nil
+// appendEncodedToken appends the encoding of a whole token to dst: what
+// b64.Encode writes, unrolled for the token's fixed size.
+func appendEncodedToken(dst []byte, raw *[tokenSize]byte) []byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	n := len(dst)
+	dst = append(dst, make([]byte, tokenLen)...)
+	out := (*[tokenLen]byte)(dst[n:])
+	for g := range tokenSize / 3 { // 16 groups of 3 bytes, 4 characters each
+		in := (*[3]byte)(raw[3*g:])
+		o := (*[4]byte)(out[4*g:])
+		v := uint(in[0])<<16 | uint(in[1])<<8 | uint(in[2])
+		o[0] = alphabet[v>>18&63]
+		o[1] = alphabet[v>>12&63]
+		o[2] = alphabet[v>>6&63]
+		o[3] = alphabet[v&63]
+	}
+	// The 49th byte: two characters, without padding.
+	v := uint(raw[tokenSize-1])
+	out[tokenLen-2], out[tokenLen-1] = alphabet[v>>2], alphabet[v<<4&63]
+	return dst
 }
 
 // ParseToken decodes the token s without verifying it, so that a server

@@ -86,6 +86,38 @@ func TestMintTokenErrors(t *testing.T) {
 	}
 }
 
+// TestAppendTokenFor checks that AppendTokenFor appends what MintTokenFor
+// returns for the same random bytes and time, after what dst holds, and
+// leaves dst alone on error.
+func TestAppendTokenFor(t *testing.T) {
+	secret := testSecret()
+	id := NewDeploymentID(testParent, testEmbed)
+	now := time.UnixMilli(1772368245123)
+	for _, random := range [][]byte{bytes.Repeat([]byte{7}, 16), []byte("0123456789abcdef")} {
+		want, wantTok, err := MintTokenFor(secret, id, testParent, testEmbed, now, bytes.NewReader(random))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, tok, err := AppendTokenFor([]byte("prefix="), secret, id, testParent, testEmbed, now, bytes.NewReader(random))
+		if err != nil || string(got) != "prefix="+want || tok != wantTok {
+			t.Errorf("AppendTokenFor = %q, %+v, %v; want %q, %+v", got, tok, err, "prefix="+want, wantTok)
+		}
+	}
+	for i, tc := range []struct {
+		secret []byte
+		rand   io.Reader
+	}{
+		{secret: make([]byte, 15), rand: rand.Reader},
+		{secret: secret, rand: nil},
+		{secret: secret, rand: bytes.NewReader(make([]byte, 15))},
+	} {
+		got, tok, err := AppendTokenFor([]byte("keep"), tc.secret, id, testParent, testEmbed, now, tc.rand)
+		if err == nil || string(got) != "keep" || tok != (Token{}) {
+			t.Errorf("Test %d: got %q, %+v, %v; want dst unchanged and an error", i, got, tok, err)
+		}
+	}
+}
+
 func TestVerifyTokenErrors(t *testing.T) {
 	secret := testSecret()
 	valid, tok := mintTest(t)

@@ -364,3 +364,68 @@ func isCSPASCII(s string) bool {
 func isCSPSpace(r rune) bool {
 	return r == '\t' || r == '\n' || r == '\f' || r == '\r' || r == ' '
 }
+
+// cspFixed is what applyCSP does, for one mode and want, to the headers of
+// a response that has no Content-Security-Policy and no
+// Content-Security-Policy-Report-Only field: the usual case, which then
+// costs no parsing and no allocation. precomputeCSP derives it from
+// applyCSP itself.
+type cspFixed struct {
+	ok     bool   // the edits below are all that applyCSP does
+	delXFO bool   // X-Frame-Options is deleted
+	name   string // the policy field added, or ""
+	value  string // its value
+}
+
+// precomputeCSP runs applyCSP on headers without policies and records what
+// it did. The result's ok is false (use applyCSP) if applyCSP did anything
+// else than deleting X-Frame-Options and adding one policy field.
+func precomputeCSP(mode string, want cspWant) cspFixed {
+	probe := http.Header{"X-Frame-Options": {"DENY"}, "X-Probe": {"kept"}}
+	applyCSP(probe, mode, want)
+	var f cspFixed
+	if xfo, ok := probe["X-Frame-Options"]; !ok {
+		f.delXFO = true
+	} else if len(xfo) != 1 || xfo[0] != "DENY" {
+		return cspFixed{}
+	}
+	delete(probe, "X-Frame-Options")
+	for _, name := range []string{cspHeader, cspReportOnlyHeader} {
+		v, ok := probe[name]
+		if !ok {
+			continue
+		}
+		if len(v) != 1 || f.name != "" {
+			return cspFixed{}
+		}
+		f.name, f.value = name, v[0]
+		delete(probe, name)
+	}
+	if len(probe) != 1 || len(probe["X-Probe"]) != 1 || probe["X-Probe"][0] != "kept" {
+		return cspFixed{}
+	}
+	f.ok = true
+	return f
+}
+
+// noPolicies reports whether h has no policy field, which is when a
+// cspFixed applies.
+func noPolicies(h http.Header) bool {
+	return len(h[cspHeader]) == 0 && len(h[cspReportOnlyHeader]) == 0
+}
+
+// apply makes f's edits to h, which must satisfy noPolicies; field makes
+// the value list of the added field.
+func (f *cspFixed) apply(h http.Header, field func(string) []string) {
+	if f.delXFO {
+		delete(h, "X-Frame-Options")
+	}
+	if f.name == "" {
+		return
+	}
+	if cur := h[f.name]; cap(cur) > 0 {
+		h[f.name] = append(cur, f.value) // what h.Add does
+	} else {
+		h[f.name] = field(f.value)
+	}
+}

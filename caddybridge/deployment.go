@@ -25,6 +25,7 @@ type deployment struct {
 	role          string // this site's role: roleParent or roleEmbed
 	secret        []byte // the master secret; never logged or sent
 	signing       string
+	minter        *bridgekey.TokenMinter // parent role: mints the page tokens; nil if it could not be made
 }
 
 // deploymentSet holds this site's deployments for one value of its own
@@ -65,6 +66,48 @@ func (h *Handler) selfOrigin(r *http.Request) string {
 		host = strings.TrimSuffix(host, ":80")
 	}
 	return scheme + "://" + host
+}
+
+// deploymentsFor returns the deployment set for r: that of
+// h.selfOrigin(r), found without building the origin's string when it is
+// cached.
+func (h *Handler) deploymentsFor(r *http.Request) *deploymentSet {
+	if h.fixed != nil {
+		return h.fixed
+	}
+	var buf [128]byte
+	if key, ok := appendSelfOrigin(buf[:0], r); ok {
+		h.cache.mu.Lock()
+		s := h.cache.sets[string(key)] // no allocation for the look-up
+		h.cache.mu.Unlock()
+		if s != nil {
+			return s
+		}
+	}
+	return h.deployments(h.selfOrigin(r))
+}
+
+// appendSelfOrigin appends the request-derived origin that selfOrigin
+// returns when no origin is configured, for a Host that is all ASCII;
+// otherwise it reports false.
+func appendSelfOrigin(b []byte, r *http.Request) ([]byte, bool) {
+	scheme, port := "http://", ":80"
+	if r.TLS != nil {
+		scheme, port = "https://", ":443"
+	}
+	b = append(b, scheme...)
+	host := strings.TrimSuffix(r.Host, port) // the suffix is lower case: trimming first is the same
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c >= 0x80 {
+			return b, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b, true
 }
 
 // deployments returns the deployment set for this site's origin self.
@@ -109,7 +152,11 @@ func (h *Handler) buildDeployments(self string) *deploymentSet {
 		return d
 	}
 	for _, p := range h.embeds {
-		s.embed[p.origin] = add(self, p.origin, roleParent, p)
+		d := add(self, p.origin, roleParent, p)
+		// An error here (a short secret, which Provision refuses) comes
+		// back from AppendTokenFor at the first token.
+		d.minter, _ = bridgekey.NewTokenMinter(d.secret, d.parent, d.embed)
+		s.embed[p.origin] = d
 	}
 	if len(h.embeds) > 0 {
 		s.rewrite = &htmlrewrite.Config{

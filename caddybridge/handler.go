@@ -110,6 +110,8 @@ type Handler struct {
 	runtime         map[string]*asset // the runtime files by name
 	wantHTML        cspWant           // what HTML responses' policies must allow
 	wantOther       cspWant           // what other responses' policies must allow
+	cspFixed        [3]cspFixed       // applyCSP's edits of a response without policies; see cspFixedFor
+	sessionParamEq  string            // SessionParam + "="
 	logger          *zap.Logger
 }
 
@@ -201,6 +203,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.fixed = h.buildDeployments(h.origin)
 	}
 	h.buildCSPWants()
+	h.sessionParamEq = h.SessionParam + "="
 	if h.runtime, err = loadRuntime(); err != nil {
 		return err
 	}
@@ -293,7 +296,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	candidate := len(h.embeds) > 0 && isCandidate(r)
 	// An embed page opened with its token in the query must not pass the
 	// token on in Referer headers.
-	tokenInURL := len(h.parents) > 0 && strings.Contains(r.URL.RawQuery, h.SessionParam+"=")
+	tokenInURL := len(h.parents) > 0 && strings.Contains(r.URL.RawQuery, h.sessionParamEq)
 	if h.CSP == CSPOff && !candidate && !tokenInURL {
 		return next.ServeHTTP(w, r)
 	}
@@ -301,7 +304,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		prepareCandidate(r)
 	}
 	rw := &responseWriter{
-		ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
+		ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
 		h:                     h,
 		r:                     r,
 		candidate:             candidate,
@@ -336,6 +339,19 @@ func (h *Handler) cspWantFor(html bool) cspWant {
 	return h.wantOther
 }
 
+// cspFixedFor returns the precomputed edits that applyCSP makes to the
+// headers of a response without policies: HTML or not, and with the
+// shim's hash or not (HTML only).
+func (h *Handler) cspFixedFor(html, shim bool) *cspFixed {
+	switch {
+	case !html:
+		return &h.cspFixed[0]
+	case !shim:
+		return &h.cspFixed[1]
+	}
+	return &h.cspFixed[2]
+}
+
 func (h *Handler) buildCSPWants() {
 	if len(h.embeds) > 0 {
 		h.wantHTML.FrameSrc = originsOf(h.embeds)
@@ -345,6 +361,13 @@ func (h *Handler) buildCSPWants() {
 		h.wantOther.FrameAncestors = h.wantHTML.FrameAncestors
 	}
 	h.wantHTML.Scripts = true
+	withShim := h.wantHTML
+	withShim.ScriptHashes = shimHashes
+	h.cspFixed = [3]cspFixed{
+		precomputeCSP(h.CSP, h.wantOther),
+		precomputeCSP(h.CSP, h.wantHTML),
+		precomputeCSP(h.CSP, withShim),
+	}
 }
 
 func originsOf(ps []peer) []string {

@@ -21,7 +21,8 @@ type pageRewrite struct {
 	in        *bytes.Buffer
 	streaming bool
 	rewriter  *htmlrewrite.Rewriter
-	tokFn     htmlrewrite.TokenFunc
+	tokFn     htmlrewrite.TokenFunc       // p.token, for the streaming path
+	appendFn  htmlrewrite.AppendTokenFunc // p.appendToken, for whole pages
 	now       time.Time
 	stats     htmlrewrite.Stats
 
@@ -40,7 +41,7 @@ func (p *pageRewrite) reset(rw *responseWriter, ds *deploymentSet) {
 	p.stats = htmlrewrite.Stats{}
 	p.pw, p.done = nil, nil
 	if p.tokFn == nil {
-		p.tokFn = p.token
+		p.tokFn, p.appendFn = p.token, p.appendToken
 	}
 }
 
@@ -60,21 +61,38 @@ func (p *pageRewrite) release() {
 
 // token mints a fresh token for one iframe.
 func (p *pageRewrite) token(embed string) (string, error) {
-	d := p.ds.embed[embed]
-	if d == nil {
-		return "", errors.New("no deployment for an allowed embed origin")
-	}
-	tok, _, err := bridgekey.MintTokenFor(d.secret, d.id, d.parent, d.embed, p.now, tokenRand)
+	var buf [80]byte
+	b, err := p.appendToken(buf[:0], embed)
 	if err != nil {
 		return "", err
 	}
-	mintedByPage.Inc()
-	return tok, nil
+	return string(b), nil
 }
+
+// appendToken mints a fresh token for one iframe into dst.
+func (p *pageRewrite) appendToken(dst []byte, embed string) ([]byte, error) {
+	d := p.ds.embed[embed]
+	if d == nil {
+		return dst, errNoDeployment
+	}
+	var err error
+	if d.minter != nil {
+		dst, _, err = d.minter.AppendToken(dst, p.now, tokenRand)
+	} else {
+		dst, _, err = bridgekey.AppendTokenFor(dst, d.secret, d.id, d.parent, d.embed, p.now, tokenRand)
+	}
+	if err != nil {
+		return dst, err
+	}
+	mintedByPage.Inc()
+	return dst, nil
+}
+
+var errNoDeployment = errors.New("no deployment for an allowed embed origin")
 
 // downstream is where rewritten bytes go.
 func (p *pageRewrite) downstream() io.Writer {
-	return writerOnly{p.rw.ResponseWriterWrapper}
+	return writerOnly{&p.rw.ResponseWriterWrapper}
 }
 
 func (p *pageRewrite) write(b []byte) (int, error) {
@@ -160,7 +178,7 @@ func (p *pageRewrite) close() error {
 	}
 	if p.streaming {
 		err := p.rewriter.Close()
-		p.count(p.rewriter.Stats(), "streamed")
+		p.count(p.rewriter.Stats(), &pagesStreamed)
 		return err
 	}
 	page := p.in.Bytes()
@@ -172,11 +190,11 @@ func (p *pageRewrite) close() error {
 		}
 	}()
 	out.Reset()
-	dst, err := plan.Apply(out.AvailableBuffer(), page, p.ds.rewrite, p.tokFn)
+	dst, err := plan.ApplyAppend(out.AvailableBuffer(), page, p.ds.rewrite, p.appendFn)
 	if err != nil {
 		return err
 	}
-	p.count(plan.Stats(), "whole")
+	p.count(plan.Stats(), &pagesWhole)
 	p.rw.sendHeader(len(dst))
 	_, err = p.downstream().Write(dst)
 	if cap(dst) > out.Cap() {
@@ -193,18 +211,20 @@ func (p *pageRewrite) abort() {
 	}
 }
 
-func (p *pageRewrite) count(s htmlrewrite.Stats, how string) {
+// count records a finished page; rewritten is the counter of a page that
+// got parameters (pagesWhole or pagesStreamed).
+func (p *pageRewrite) count(s htmlrewrite.Stats, rewritten *lazyCounter) {
 	if s.Rewritten > 0 {
-		metrics.pages.WithLabelValues("rewritten_" + how).Inc()
+		rewritten.get().Inc()
 	} else {
-		metrics.pages.WithLabelValues("unchanged").Inc()
+		pagesUnchanged.get().Inc()
 	}
 	if n := s.Rewritten; n > 0 {
-		metrics.iframes.WithLabelValues("rewritten").Add(float64(n))
+		iframesRewritten.get().Add(float64(n))
 	}
 	for r, n := range s.Skipped {
 		if n > 0 {
-			metrics.iframes.WithLabelValues(htmlrewrite.SkipReason(r).String()).Add(float64(n))
+			iframesSkipped[r].get().Add(float64(n))
 		}
 	}
 }

@@ -2,8 +2,11 @@ package caddybridge
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/caddybridge/caddy-bridge/htmlrewrite"
 )
 
 // metrics are created once per process and registered with the metrics
@@ -63,4 +66,36 @@ func registerMetrics(reg prometheus.Registerer) error {
 var (
 	mintedByPage     = metrics.tokensMinted.WithLabelValues("page")
 	mintedByEndpoint = metrics.tokensMinted.WithLabelValues("endpoint")
+)
+
+// lazyCounter is one labelled counter of a vector, looked up on first use
+// (so that, as with WithLabelValues at each use, a series appears only once
+// it counts something) and then kept.
+type lazyCounter struct {
+	vec   *prometheus.CounterVec
+	label string
+	c     atomic.Pointer[prometheus.Counter]
+}
+
+func (l *lazyCounter) get() prometheus.Counter {
+	if c := l.c.Load(); c != nil {
+		return *c
+	}
+	c := l.vec.WithLabelValues(l.label)
+	l.c.Store(&c)
+	return c
+}
+
+// The page path's counters.
+var (
+	pagesWhole       = lazyCounter{vec: metrics.pages, label: "rewritten_whole"}
+	pagesStreamed    = lazyCounter{vec: metrics.pages, label: "rewritten_streamed"}
+	pagesUnchanged   = lazyCounter{vec: metrics.pages, label: "unchanged"}
+	iframesRewritten = lazyCounter{vec: metrics.iframes, label: "rewritten"}
+	iframesSkipped   = func() (c [htmlrewrite.NumSkipReasons]*lazyCounter) {
+		for r := range c {
+			c[r] = &lazyCounter{vec: metrics.iframes, label: htmlrewrite.SkipReason(r).String()}
+		}
+		return c
+	}()
 )

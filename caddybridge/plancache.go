@@ -12,7 +12,8 @@ import (
 // a page served again costs a comparison, a copy and fresh tokens instead
 // of a scan. A cached plan is used only for a page byte-for-byte equal to
 // the one it was made from (kept beside it); the key is the length and a
-// keyed hash of the page's ends, so finding the candidate stays cheap. A
+// keyed hash of a few pieces of the page, so finding the candidate stays
+// cheap. A
 // plan holds no tokens. One cache belongs to one rewrite config (one
 // deployment set of one config load).
 type planCache struct {
@@ -35,21 +36,28 @@ type planEntry struct {
 const (
 	maxCachedPlans     = 512
 	maxCachedPlanBytes = 32 << 20
-	planSample         = 2 << 10 // bytes hashed at each end of a page
+	planSamples        = 8  // pieces of a page hashed for its key
+	planSampleSize     = 64 // bytes in each piece
 )
 
 var planSeed = maphash.MakeSeed()
 
+// planKeyOf returns the key of page: its length and a keyed hash of
+// planSamples pieces spread evenly over it, the first at its start and the
+// last at its end (of the whole page if it is short). The pieces cost
+// one small hash, and those from the middle tell apart pages that differ
+// only there, such as pages of one template.
 func planKeyOf(page []byte) planKey {
-	var h maphash.Hash
-	h.SetSeed(planSeed)
-	if len(page) <= 2*planSample {
-		h.Write(page)
-	} else {
-		h.Write(page[:planSample])
-		h.Write(page[len(page)-planSample:])
+	if len(page) <= planSamples*planSampleSize {
+		return planKey{size: len(page), sum: maphash.Bytes(planSeed, page)}
 	}
-	return planKey{size: len(page), sum: h.Sum64()}
+	var sample [planSamples * planSampleSize]byte
+	span := len(page) - planSampleSize
+	for i := range planSamples {
+		at := i * span / (planSamples - 1) // 0, ..., len(page)-planSampleSize
+		copy(sample[i*planSampleSize:(i+1)*planSampleSize], page[at:])
+	}
+	return planKey{size: len(page), sum: maphash.Bytes(planSeed, sample[:])}
 }
 
 // plan returns the plan of page, scanning it if it is not cached.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -25,7 +26,7 @@ const rewriteWindow = 128 << 10
 // as net/http would, and it cannot be bypassed: ReadFrom goes through it
 // too.
 type responseWriter struct {
-	*caddyhttp.ResponseWriterWrapper
+	caddyhttp.ResponseWriterWrapper
 	h           *Handler
 	r           *http.Request
 	candidate   bool // the request may get a rewritten page
@@ -36,6 +37,23 @@ type responseWriter struct {
 	// Rewriting state; rw.page != nil while rewriting.
 	page      *pageRewrite
 	sentLater bool // rewriting: the status is not sent yet
+
+	// vals backs the one-value header fields that the writer sets, so
+	// that they cost no allocation of their own; see field.
+	vals  [4]string
+	nvals int
+}
+
+// field returns a header value list holding only v. Its storage is part of
+// rw, which is never reused, so the response's header map may keep it.
+func (rw *responseWriter) field(v string) []string {
+	if rw.nvals == len(rw.vals) {
+		return []string{v}
+	}
+	i := rw.nvals
+	rw.nvals++
+	rw.vals[i] = v
+	return rw.vals[i : i+1 : i+1]
 }
 
 // WriteHeader latches the status; 1xx responses pass straight through.
@@ -64,26 +82,32 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 	if rw.status == 0 {
 		rw.status = http.StatusOK
 	}
-	ct := hdr.Get("Content-Type")
-	if ct == "" && len(sniff) > 0 && hdr.Get("Content-Encoding") == "" {
+	ct := headerGet(hdr, "Content-Type")
+	if ct == "" && len(sniff) > 0 && headerGet(hdr, "Content-Encoding") == "" {
 		if _, ok := hdr["Content-Type"]; !ok { // a nil entry means "do not sniff"
 			ct = http.DetectContentType(sniff)
 			hdr.Set("Content-Type", ct)
 		}
 	}
 	html := isHTML(ct)
-	want := rw.h.cspWantFor(html)
+	shim := false
 	if rw.candidate && html && bodyAllowed(rw.r.Method, rw.status) && asciiCompatible(ct) {
 		rw.startRewrite(hdr)
-		if rw.page != nil || rw.r.Method == http.MethodHead {
-			want.ScriptHashes = shimHashes
-		}
+		shim = rw.page != nil || rw.r.Method == http.MethodHead
 	}
 	if rw.h.CSP != CSPOff {
-		applyCSP(hdr, rw.h.CSP, want)
+		if f := rw.h.cspFixedFor(html, shim); f.ok && noPolicies(hdr) {
+			f.apply(hdr, rw.field)
+		} else {
+			want := rw.h.cspWantFor(html)
+			if shim {
+				want.ScriptHashes = shimHashes
+			}
+			applyCSP(hdr, rw.h.CSP, want)
+		}
 	}
 	if rw.tokenInURL {
-		hdr["Referrer-Policy"] = []string{"strict-origin"}
+		hdr["Referrer-Policy"] = rw.field("strict-origin")
 	}
 	if rw.page != nil {
 		rw.sentLater = true
@@ -95,7 +119,7 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 // startRewrite prepares the rewriting of an HTML page: it makes the
 // headers fit a per-session page and sets up decoding.
 func (rw *responseWriter) startRewrite(hdr http.Header) {
-	enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
+	enc := strings.ToLower(strings.TrimSpace(headerGet(hdr, "Content-Encoding")))
 	if enc != "" && enc != "identity" && !canDecode(enc) {
 		rw.h.logger.Warn("HTML page left alone: unknown Content-Encoding", zap.String("encoding", enc), zap.String("path", rw.r.URL.Path))
 		metrics.pages.WithLabelValues("undecodable").Inc()
@@ -106,12 +130,12 @@ func (rw *responseWriter) startRewrite(hdr http.Header) {
 	delete(hdr, "Etag")
 	delete(hdr, "Last-Modified")
 	delete(hdr, "Accept-Ranges")
-	hdr["Cache-Control"] = []string{"private, no-store"}
+	hdr["Cache-Control"] = rw.field("private, no-store")
 	if rw.r.Method == http.MethodHead {
 		hdr.Del("Content-Encoding")
 		return
 	}
-	ds := rw.h.deployments(rw.h.selfOrigin(rw.r))
+	ds := rw.h.deploymentsFor(rw.r)
 	p := pagePool.Get().(*pageRewrite)
 	p.reset(rw, ds)
 	if enc != "" && enc != "identity" {
@@ -184,7 +208,7 @@ func (rw *responseWriter) FlushError() error {
 			return err
 		}
 	}
-	return http.NewResponseController(rw.ResponseWriterWrapper.ResponseWriter).Flush()
+	return http.NewResponseController(rw.ResponseWriter).Flush()
 }
 
 // finish completes the response after the handler chain returned.
@@ -216,9 +240,39 @@ func (rw *responseWriter) sendHeader(n int) {
 	}
 	rw.sentLater = false
 	if n >= 0 {
-		rw.Header()["Content-Length"] = []string{strconv.Itoa(n)}
+		rw.Header()["Content-Length"] = rw.field(itoa(n))
 	}
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
+}
+
+// headerGet is h.Get(key) for a key already in canonical form: it skips
+// the canonicalization.
+func headerGet(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// lenString is a length with its decimal form.
+type lenString struct {
+	n int
+	s string
+}
+
+// itoaCache remembers the decimal form of recent Content-Lengths: a page
+// served again has the same length, and the string then costs nothing.
+var itoaCache [16]atomic.Pointer[lenString]
+
+// itoa returns strconv.Itoa(n).
+func itoa(n int) string {
+	c := &itoaCache[uint(n)%uint(len(itoaCache))]
+	if l := c.Load(); l != nil && l.n == n {
+		return l.s
+	}
+	l := &lenString{n: n, s: strconv.Itoa(n)}
+	c.Store(l)
+	return l.s
 }
 
 // isHTML reports whether a Content-Type is an HTML document.
@@ -262,14 +316,14 @@ func isCandidate(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" {
+	if dest := headerGet(r.Header, "Sec-Fetch-Dest"); dest != "" {
 		switch dest {
 		case "document", "iframe", "frame", "embed", "object", "empty":
 			return true
 		}
 		return false
 	}
-	accept := r.Header.Get("Accept")
+	accept := headerGet(r.Header, "Accept")
 	return accept == "" || strings.Contains(accept, "text/html") || strings.Contains(accept, "application/xhtml+xml") || strings.Contains(accept, "*/*")
 }
 

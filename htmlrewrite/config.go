@@ -58,6 +58,13 @@ type Config struct {
 // percent-encoded.
 type TokenFunc func(embedOrigin string) (string, error)
 
+// AppendTokenFunc is the form of TokenFunc that writes into a buffer: it
+// appends a fresh token for one iframe pointing at embedOrigin, one of
+// Config.Allowed, to dst and returns the extended buffer. Plan.ApplyAppend
+// hands it the output buffer, so that a token costs no allocation of its
+// own. Tokens should be base64url; other bytes are percent-encoded.
+type AppendTokenFunc func(dst []byte, embedOrigin string) ([]byte, error)
+
 // compiled is the prepared form of a Config.
 type compiled struct {
 	allowed      []allowedOrigin

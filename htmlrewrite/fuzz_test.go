@@ -81,6 +81,14 @@ func nonceTokens() TokenFunc {
 	}
 }
 
+// appendTokens adapts a TokenFunc to an AppendTokenFunc.
+func appendTokens(tok TokenFunc) AppendTokenFunc {
+	return func(dst []byte, origin string) ([]byte, error) {
+		s, err := tok(origin)
+		return append(dst, s...), err
+	}
+}
+
 type oracleIframe struct {
 	offset int
 	src    string
@@ -342,6 +350,15 @@ func FuzzIdentity(f *testing.F) {
 			t.Fatal(err)
 		}
 		checkIdentity(t, cfg, page, want)
+
+		// Tokens appended into the output give the same bytes.
+		got, err := plan.ApplyAppend(nil, page, cfg, appendTokens(nonceTokens()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("ApplyAppend differs from Apply\ngot  %q\nwant %q", got, want)
+		}
 
 		// Any chunking streams to the same bytes and stats.
 		chunkings := [][]int{{len(page)}, {1}, {2, 3, 5}, {int(seed%64) + 1}, {int(seed%17) + 1, 4096}}

@@ -38,6 +38,9 @@ func rewriteAll(t testing.TB, cfg *Config, page []byte, splits bool) ([]byte, St
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
+	if got, err := plan.ApplyAppend(nil, page, cfg, appendTokens(counterTokens())); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("ApplyAppend: %v\ngot  %q\nwant %q", err, got, want)
+	}
 	check := func(name string, chunks [][]byte) {
 		t.Helper()
 		var out bytes.Buffer

@@ -69,3 +69,35 @@ func (p *Plan) Apply(dst, page []byte, cfg *Config, tok TokenFunc) ([]byte, erro
 	}
 	return append(dst, page[prev:]...), nil
 }
+
+// ApplyAppend is Apply with tokens appended by tok straight into the
+// output: the result is the same as Apply's with a TokenFunc that returns
+// the same tokens. Apart from what tok does, it does not allocate if dst
+// has room.
+func (p *Plan) ApplyAppend(dst, page []byte, cfg *Config, tok AppendTokenFunc) ([]byte, error) {
+	if len(page) != p.size {
+		return dst, errors.New("applying plan: page length differs from the scanned page")
+	}
+	c := cfg.compile()
+	if c != p.c {
+		return dst, errors.New("applying plan: config differs from the scanned one")
+	}
+	prev := 0
+	for _, e := range p.edits {
+		dst = append(dst, page[prev:e.pos]...)
+		prev = e.pos
+		if e.shim {
+			dst = append(dst, c.shim...)
+			continue
+		}
+		dst = c.appendInsertionHead(dst, e)
+		start := len(dst)
+		var err error
+		if dst, err = tok(dst, c.allowed[e.embed].origin); err != nil {
+			return dst, err
+		}
+		dst = escapeFrom(dst, start)
+		dst = c.appendInsertionTail(dst, e)
+	}
+	return append(dst, page[prev:]...), nil
+}

@@ -3,6 +3,7 @@ package htmlrewrite
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -315,6 +316,41 @@ func TestTokenEscaping(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+	// ApplyAppend escapes what the token function appended the same way,
+	// and leaves what was in dst before alone.
+	got, err = plan.ApplyAppend([]byte("x%"), []byte(`<iframe src=https://widget.example/>`), cfg, func(dst []byte, origin string) ([]byte, error) {
+		if origin != "https://widget.example" {
+			t.Errorf("token asked for %q", origin)
+		}
+		return append(dst, `a b"&<>=`...), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "x%"+want {
+		t.Fatalf("ApplyAppend: got  %s\nwant x%%%s", got, want)
+	}
+}
+
+// TestQueryEscape checks appendQueryEscape against url.QueryEscape for
+// every byte, alone and around base64url text, and escapeFrom against
+// appendQueryEscape.
+func TestQueryEscape(t *testing.T) {
+	for c := range 256 {
+		var cases []string
+		for k := range 18 { // c at every place of two 8-byte blocks and the rest
+			cases = append(cases, "AZaz09-_.~AZaz09-_"[:k]+string([]byte{byte(c)})+"AZaz09-_.~"[:k%5])
+		}
+		for _, s := range cases {
+			want := url.QueryEscape(s)
+			if got := string(appendQueryEscape([]byte("p"), s)); got != "p"+want {
+				t.Fatalf("appendQueryEscape(%q) = %q, want p%q", s, got, want)
+			}
+			if got := string(escapeFrom([]byte("p%"+s), 2)); got != "p%"+want {
+				t.Fatalf("escapeFrom(%q) = %q, want p%%%q", s, got, want)
+			}
+		}
+	}
 }
 
 func TestTokenError(t *testing.T) {
@@ -325,6 +361,9 @@ func TestTokenError(t *testing.T) {
 	plan := Scan(page, cfg)
 	if _, err := plan.Apply(nil, page, cfg, fail); !errors.Is(err, boom) {
 		t.Fatalf("apply: got %v", err)
+	}
+	if _, err := plan.ApplyAppend(nil, page, cfg, appendTokens(fail)); !errors.Is(err, boom) {
+		t.Fatalf("apply append: got %v", err)
 	}
 	r := NewRewriter(&bytes.Buffer{}, cfg, fail)
 	if _, err := r.Write(page); !errors.Is(err, boom) {
@@ -358,6 +397,12 @@ func TestApplyMismatch(t *testing.T) {
 	}
 	if _, err := plan.Apply(nil, page, newTestConfig(false, ""), counterTokens()); err == nil {
 		t.Fatal("want an error for another config")
+	}
+	if _, err := plan.ApplyAppend(nil, page[:5], cfg, appendTokens(counterTokens())); err == nil {
+		t.Fatal("ApplyAppend: want an error for another page")
+	}
+	if _, err := plan.ApplyAppend(nil, page, newTestConfig(false, ""), appendTokens(counterTokens())); err == nil {
+		t.Fatal("ApplyAppend: want an error for another config")
 	}
 	if plan.Unchanged() {
 		t.Fatal("plan should have edits")

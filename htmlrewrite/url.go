@@ -253,7 +253,12 @@ func percentDecode(dst, s []byte) []byte {
 // appendQueryEscape appends s escaped like url.QueryEscape.
 func appendQueryEscape(dst []byte, s string) []byte {
 	const hexdigits = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && unreserved[s[i]] {
+		i++
+	}
+	dst = append(dst, s[:i]...) // the common case: everything
+	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case isUnreserved(c):
@@ -270,6 +275,14 @@ func appendQueryEscape(dst []byte, s string) []byte {
 func isUnreserved(c byte) bool {
 	return isAlpha(c) || isDigit(c) || c == '-' || c == '_' || c == '.' || c == '~'
 }
+
+// unreserved is isUnreserved as a table, for the loops over whole tokens.
+var unreserved = func() (t [256]bool) {
+	for c := range t {
+		t[c] = isUnreserved(byte(c))
+	}
+	return t
+}()
 
 func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 

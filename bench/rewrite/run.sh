@@ -441,7 +441,7 @@ if [[ $PROFILE != 0 ]]; then
 	pp "$nb" 1000 ms -cum -show='caddy-bridge' -nodecount=25 "${cpu[@]}" "$work/bridge.pprof"
 	echo
 	echo "== what the main bridge functions call, us per request =="
-	go tool pprof -nodefraction=0 -peek 'caddy-bridge/caddybridge\.\(\*(pageRewrite|responseWriter|planCache)\)\.(close|readFrom|ReadFrom|writeHeader|sendHeader|plan)$|caddy-bridge/htmlrewrite\.\(\*Plan\)\.Apply$|caddy-bridge/bridgekey\.MintToken$' \
+	go tool pprof -nodefraction=0 -peek 'caddy-bridge/caddybridge\.\(\*(pageRewrite|responseWriter|planCache)\)\.(close|readFrom|ReadFrom|writeHeader|sendHeader|plan)$|caddy-bridge/htmlrewrite\.\(\*Plan\)\.(Apply|ApplyAppend)$|caddy-bridge/bridgekey\.(MintToken|MintTokenFor|AppendTokenFor|\(\*TokenMinter\)\.AppendToken)$' \
 		"${cpu[@]}" "$work/bridge.pprof" 2>/dev/null | sed -n '/calls%/,$p' | per_req "$nb"
 	echo
 	echo "== allocations per request in the bridge path (bytes, then objects; caddy-bridge functions) =="

@@ -1,0 +1,7 @@
+//go:build !race
+
+package caddybridge
+
+// raceEnabled reports whether the race detector is on: it makes sync.Pool
+// drop items at random, so allocation counts do not hold.
+const raceEnabled = false
