@@ -47,19 +47,16 @@ func newHandle(win js.Value) *handle {
 	return &handle{win: win, ref: &winRef{}, subs: map[int]func(){}, resp: map[int]*protocol.Responder{}}
 }
 
-// message turns a MessageEvent (or an entry of the early-message shim,
-// which has the same members) into a protocol.Message.
-func (h *handle) message(ev js.Value) protocol.Message {
+// message returns the protocol.Message of what the loader hands over for
+// an inbound window message: (origin NUL packed, data, port, fromPeer); see
+// inbound.
+func (h *handle) message(args []js.Value) protocol.Message {
 	var src any = otherWindow
-	if s := ev.Get("source"); s.Equal(h.win) {
+	if arg(args, 3).Truthy() {
 		src = h.ref
 	}
-	o := ev.Get("origin")
-	origin := ""
-	if o.Type() == js.TypeString {
-		origin = o.String()
-	}
-	return protocol.Message{Origin: origin, Source: src, Data: jsValue{ev.Get("data")}, Port: portOf(ev.Get("ports"))}
+	origin, data := inbound(str(arg(args, 0)), arg(args, 1))
+	return protocol.Message{Origin: origin, Source: src, Data: data, Port: portOf(arg(args, 2))}
 }
 
 // errorObject returns the plain {code, message, details} of an error;
@@ -190,7 +187,7 @@ func (h *handle) methods() js.Value {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
 	}
 	def("handleMessage", func(args []js.Value) any {
-		h.core.HandleMessage(h.message(arg(args, 0)))
+		h.core.HandleMessage(h.message(args))
 		return nil
 	})
 	def("state", func([]js.Value) any { return string(h.core.State()) })

@@ -22,10 +22,23 @@ var (
 	jsCrypto     = global.Get("crypto")
 	setTimeout   = global.Get("setTimeout")
 	clearTimeout = global.Get("clearTimeout")
+	dateNow      = jsDate.Get("now")
+	jsonParse    = jsJSON.Get("parse")
+	jsonString   = jsJSON.Get("stringify")
 
 	// hostSize is the loader's size(value, limit) helper: it walks a
 	// value in JavaScript, which is far cheaper than from Go.
 	hostSize js.Value
+
+	// hostPost is the loader's post(target, packed, payload, origin,
+	// port): it builds the envelope of packOutbound's string and posts it
+	// on a window (with origin) or a port.
+	hostPost js.Value
+
+	// hostListen is the loader's listen(port, f): it sets the port's
+	// onmessage to a function that hands f each message as inbound
+	// reads it.
+	hostListen js.Value
 )
 
 // jsError is a JavaScript exception caught in Go. Its text is fixed, so
@@ -94,7 +107,9 @@ func remoteErrorObject(e *protocol.RemoteError) js.Value {
 // windowTransport posts on one peer window: the iframe's contentWindow
 // for a parent, window.parent for a child.
 type windowTransport struct {
-	win js.Value
+	win      js.Value
+	origin   string   // the last target origin
+	originJS js.Value // origin as a JavaScript string
 }
 
 func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string, transfer protocol.Port) (err error) {
@@ -102,11 +117,22 @@ func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string
 		return jsError{"refusing an inexact target origin"}
 	}
 	defer catch(&err, "postMessage failed")
-	o := envelopeObject(env)
+	if t.origin != targetOrigin {
+		t.origin, t.originJS = targetOrigin, js.ValueOf(targetOrigin)
+	}
+	tr := js.Undefined()
 	if p, ok := transfer.(*port); ok && p != nil {
-		t.win.Call("postMessage", o, targetOrigin, []any{p.v})
+		tr = p.v
+	}
+	if packed, ok := packOutbound(env); ok {
+		hostPost.Invoke(t.win, packed, toJS(env.Payload), t.originJS, tr)
+		return nil
+	}
+	o := envelopeObject(env)
+	if tr.IsUndefined() {
+		t.win.Call("postMessage", o, t.originJS)
 	} else {
-		t.win.Call("postMessage", o, targetOrigin)
+		t.win.Call("postMessage", o, t.originJS, []any{tr})
 	}
 	return nil
 }
@@ -126,6 +152,10 @@ type port struct {
 
 func (p *port) Post(env *protocol.Envelope) (err error) {
 	defer catch(&err, "port postMessage failed")
+	if packed, ok := packOutbound(env); ok {
+		hostPost.Invoke(p.v, packed, toJS(env.Payload))
+		return nil
+	}
 	p.v.Call("postMessage", envelopeObject(env))
 	return nil
 }
@@ -137,11 +167,12 @@ func (p *port) SetHandler(h func(data protocol.Value)) {
 		return
 	}
 	p.fn = js.FuncOf(func(this js.Value, args []js.Value) any {
-		h(jsValue{args[0].Get("data")})
+		_, data := inbound(str(arg(args, 0)), arg(args, 1))
+		h(data)
 		return nil
 	})
 	p.on = true
-	p.v.Set("onmessage", p.fn) // setting onmessage starts the port
+	hostListen.Invoke(p.v, p.fn) // setting onmessage starts the port
 }
 
 func (p *port) release() {
@@ -157,47 +188,103 @@ func (p *port) Close() {
 	p.release()
 }
 
-// portOf returns the first port of an event's ports, or nil.
-func portOf(ports js.Value) protocol.Port {
-	if ports.Type() != js.TypeObject || ports.Length() == 0 {
+// portOf returns the port that the loader took from an event's ports
+// (undefined for none), or nil.
+func portOf(v js.Value) protocol.Port {
+	if v.Type() != js.TypeObject {
 		return nil
 	}
-	return &port{v: ports.Index(0)}
+	return &port{v: v}
 }
 
-// clock is Date.now and setTimeout.
+// clock is Date.now and setTimeout. One JavaScript timeout serves all
+// timers: it is armed for the earliest deadline, so that a timer ending
+// after it (every request's timeout, in a stream of requests) costs no
+// call out of WebAssembly, and stopping a timer costs none either.
 type clock struct{}
 
-func (clock) Now() int64 { return int64(jsDate.Call("now").Float()) }
+func (clock) Now() int64 { return int64(dateNow.Invoke().Float()) }
 
-func (clock) AfterFunc(ms int64, f func()) protocol.Timer {
-	t := &timer{}
-	t.fn = js.FuncOf(func(this js.Value, args []js.Value) any {
-		if !t.done {
-			t.done = true
-			t.fn.Release()
-			f()
-		}
+// timer is a pending AfterFunc call.
+type timer struct {
+	due float64 // Date.now() at which it fires
+	seq uint64  // creation order, for timers due at the same time
+	f   func()
+	at  int // index in timers, -1 once fired or stopped
+}
+
+var (
+	timers      []*timer // pending, in no order
+	timerSeq    uint64
+	armedDue    float64  // deadline of the armed JavaScript timeout; 0 for none
+	armedHandle js.Value // its setTimeout id
+	fireTimers  js.Func  // the timeout's function
+)
+
+func init() {
+	fireTimers = js.FuncOf(func(this js.Value, args []js.Value) any {
+		armedDue = 0
+		runTimers()
 		return nil
 	})
-	t.id = setTimeout.Invoke(t.fn, float64(ms))
+}
+
+func (clock) AfterFunc(ms int64, f func()) protocol.Timer {
+	timerSeq++
+	t := &timer{due: dateNow.Invoke().Float() + float64(max(ms, 0)), seq: timerSeq, f: f, at: len(timers)}
+	timers = append(timers, t)
+	if armedDue == 0 || t.due < armedDue {
+		arm(t.due)
+	}
 	return t
 }
 
-// timer is a pending setTimeout.
-type timer struct {
-	id   js.Value
-	fn   js.Func
-	done bool
-}
+func (t *timer) Stop() { t.remove() }
 
-func (t *timer) Stop() {
-	if t.done {
+func (t *timer) remove() {
+	if t.at < 0 {
 		return
 	}
-	t.done = true
-	clearTimeout.Invoke(t.id)
-	t.fn.Release()
+	last := timers[len(timers)-1]
+	timers[t.at], last.at = last, t.at
+	timers[len(timers)-1] = nil
+	timers = timers[:len(timers)-1]
+	t.at = -1
+}
+
+// arm sets the JavaScript timeout for due, replacing the armed one.
+func arm(due float64) {
+	if armedDue != 0 {
+		clearTimeout.Invoke(armedHandle)
+	}
+	armedDue = due
+	armedHandle = setTimeout.Invoke(fireTimers, max(due-dateNow.Invoke().Float(), 0))
+}
+
+// runTimers runs the timers that are due, earliest first (as setTimeout
+// would), then arms the timeout for the next one. A timer's function may
+// start and stop timers.
+func runTimers() {
+	for {
+		now := dateNow.Invoke().Float()
+		var next *timer
+		for _, t := range timers {
+			if next == nil || t.due < next.due || t.due == next.due && t.seq < next.seq {
+				next = t
+			}
+		}
+		if next == nil {
+			return
+		}
+		if next.due > now {
+			if armedDue == 0 || next.due < armedDue {
+				arm(next.due)
+			}
+			return
+		}
+		next.remove()
+		next.f()
+	}
 }
 
 // codec is JSON.stringify and JSON.parse.
@@ -205,7 +292,7 @@ type codec struct{}
 
 func (codec) Encode(v protocol.Value) (text string, err error) {
 	defer catch(&err, "JSON.stringify failed")
-	r := jsJSON.Call("stringify", toJS(v))
+	r := jsonString.Invoke(toJS(v))
 	if r.Type() != js.TypeString {
 		return "", nil
 	}
@@ -217,7 +304,7 @@ func (codec) Decode(text string) (v protocol.Value, err error) {
 		return jsValue{js.Undefined()}, nil
 	}
 	defer catch(&err, "JSON.parse failed")
-	return jsValue{jsJSON.Call("parse", text)}, nil
+	return jsValue{jsonParse.Invoke(text)}, nil
 }
 
 // signal is an AbortSignal.

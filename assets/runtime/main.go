@@ -18,12 +18,12 @@ const version = "caddy-bridge/1"
 
 func main() {
 	host := global.Get("__caddyBridgeHost")
-	if host.Type() == js.TypeObject {
-		hostSize = host.Get("size")
+	if host.Type() != js.TypeObject {
+		panic("caddy-bridge: the runtime must be loaded by bridge.js")
 	}
-	if hostSize.Type() != js.TypeFunction {
-		hostSize = js.FuncOf(func(this js.Value, args []js.Value) any { return 0 }).Value
-	}
+	hostSize = host.Get("size")
+	hostPost = host.Get("post")
+	hostListen = host.Get("listen")
 	rt := newObject()
 	rt.Set("version", version)
 	rt.Set("newParent", js.FuncOf(newParent))

@@ -67,6 +67,100 @@ function size(v, limit) {
   return n;
 }
 
+// Envelopes cross into and out of the runtime packed into one string (see
+// assets/runtime/flat.go): a crossing costs far more than the work on
+// either side. pack() and post() are the JavaScript halves.
+const NUL = "\0";
+const isText = (v) => typeof v === "string" && v.indexOf(NUL) < 0;
+const isCount = (v) => Number.isSafeInteger(v) && (v > 0 || Object.is(v, 0));
+
+// pack returns the packed form of a message's data for the runtime:
+// bits NUL size NUL version NUL seq NUL ts NUL sessionId NUL type NUL name
+// NUL requestId NUL body NUL kid NUL mac, where bits says which members
+// are present (in flat.go's order) and size is what size() counts for the
+// data without its payload. A v1 payload travels beside it. It returns ""
+// for anything it cannot pack exactly (not a plain bridge object, a
+// member of an unexpected type, a string holding NUL, a v1 error, an
+// unknown member): such data goes to the runtime as it is.
+function pack(d) {
+  if (d === null || typeof d !== "object" || Object.getPrototypeOf(d) !== Object.prototype || d.protocol !== "iframe-bridge") return "";
+  let bits = 0, n = 2, version = 0, seq = 0, ts = 0;
+  let sessionId = "", type = "", name = "", requestId = "", body = "", kid = "", mac = "";
+  for (const k in d) {
+    const v = d[k];
+    n += k.length + 4;
+    switch (k) {
+      case "protocol": bits |= 1; n += 15; break;
+      case "version":
+        if (v !== 1 && v !== 2) return "";
+        bits |= 2; n += 8; version = v; break;
+      case "sessionId": if (!isText(v)) return ""; bits |= 4; n += v.length + 2; sessionId = v; break;
+      case "type": if (!isText(v)) return ""; bits |= 8; n += v.length + 2; type = v; break;
+      case "name": if (!isText(v)) return ""; bits |= 16; n += v.length + 2; name = v; break;
+      case "requestId": if (!isText(v)) return ""; bits |= 32; n += v.length + 2; requestId = v; break;
+      case "body": if (!isText(v)) return ""; bits |= 64; n += v.length + 2; body = v; break;
+      case "payload": bits |= 4096; break;
+      case "auth": {
+        if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return "";
+        bits |= 128; n += 2;
+        for (const a in v) {
+          const w = v[a];
+          n += a.length + 4;
+          switch (a) {
+            case "kid": if (!isText(w)) return ""; bits |= 256; n += w.length + 2; kid = w; break;
+            case "seq": if (!isCount(w)) return ""; bits |= 512; n += 8; seq = w; break;
+            case "ts": if (!isCount(w)) return ""; bits |= 1024; n += 8; ts = w; break;
+            case "mac": if (!isText(w)) return ""; bits |= 2048; n += w.length + 2; mac = w; break;
+            default: return "";
+          }
+        }
+        break;
+      }
+      default: return "";
+    }
+  }
+  if ((bits & 4096) && version !== 1) return "";
+  return bits + NUL + n + NUL + version + NUL + seq + NUL + ts + NUL + sessionId + NUL + type + NUL + name + NUL + requestId + NUL + body + NUL + kid + NUL + mac;
+}
+
+// deliver hands a message event (or an early-message shim entry) to a
+// runtime bridge; packed is pack(e.data).
+function deliver(h, e, packed, fromPeer) {
+  const ports = e.ports;
+  const port = ports && ports.length ? ports[0] : undefined;
+  if (packed) h.handleMessage(e.origin + NUL + packed, e.data.payload, port, fromPeer);
+  else h.handleMessage(e.origin + NUL, e.data, port, fromPeer);
+}
+
+// listen makes a port hand its messages to f as deliver() does.
+function listenPort(port, f) {
+  port.onmessage = (e) => {
+    const packed = pack(e.data);
+    if (packed) f(NUL + packed, e.data.payload);
+    else f(NUL, e.data);
+  };
+}
+
+// post builds the envelope of the runtime's packed string (flat.go's
+// packOutbound) and posts it on a window (with its target origin) or a
+// port.
+function post(target, packed, payload, origin, port) {
+  const f = packed.split(NUL);
+  const version = +f[1];
+  const o = { protocol: "iframe-bridge", version, sessionId: f[2], type: f[3] };
+  if (f[4]) o.name = f[4];
+  if (f[5]) o.requestId = f[5];
+  if (version === 1) {
+    if (f[0]) o.payload = payload;
+  } else {
+    o.body = f[6];
+    o.auth = { kid: f[7], seq: +f[8], ts: +f[9], mac: f[10] };
+  }
+  if (origin === undefined) target.postMessage(o);
+  else if (port) target.postMessage(o, origin, [port]);
+  else target.postMessage(o, origin);
+}
+
 let runtime;
 
 /** Loads the WebAssembly runtime once and resolves to its exports. */
@@ -75,7 +169,7 @@ export function load() {
     runtime = (async () => {
       const go = new globalThis.Go();
       const { instance } = await WebAssembly.instantiateStreaming(fetch(wasmURL), go.importObject);
-      globalThis.__caddyBridgeHost = { size };
+      globalThis.__caddyBridgeHost = { size, post, listen: listenPort };
       go.run(instance);
       delete globalThis.__caddyBridgeHost;
       const rt = globalThis.__caddyBridgeRuntime;
@@ -322,9 +416,11 @@ function keep(e) {
 
 function onParentMessage(e) {
   let owned = false;
+  const packed = parents.size ? pack(e.data) : "";
   for (const p of parents) {
-    if (p.win === e.source) owned = true;
-    p.h.handleMessage(e);
+    const fromPeer = p.win === e.source;
+    if (fromPeer) owned = true;
+    deliver(p.h, e, packed, fromPeer);
   }
   if (!owned) keep(e);
 }
@@ -377,7 +473,7 @@ function mountParent(rt, iframe, s, options) {
   h.mount();
   early = early.filter((e) => {
     if (e.source !== win) return true;
-    h.handleMessage(e);
+    deliver(h, e, pack(e.data), true);
     return false;
   });
   return { h, sessionId: s.sessionId, cleanup: () => parents.delete(entry) };
@@ -603,7 +699,7 @@ export function createIframeChildBridge(config = {}) {
     if (r.error) throw toError(r.error);
     const h = r.bridge;
     b._setParentOrigin(s.parentOrigin);
-    const onMessage = (e) => h.handleMessage(e);
+    const onMessage = (e) => deliver(h, e, pack(e.data), e.source === window.parent);
     addEventListener("message", onMessage);
     const err = h.start();
     if (err) {

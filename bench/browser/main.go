@@ -1005,6 +1005,7 @@ type profileReport struct {
 	wall      float64 // ms of the whole profile
 	busy      float64 // ms not idle
 	self, inc []profRow
+	kinds     map[string]float64 // self time by kindOf
 }
 
 // profile loads v, warms it up, then runs N round trips while V8's
@@ -1136,11 +1137,45 @@ func summarize(title string, p *profiler.Profile, trips int, wasm map[int]string
 		return rs[:min(len(rs), 16)]
 	}
 	r.self, r.inc = rows(self), rows(inc)
+	r.kinds = map[string]float64{}
+	for k, v := range self {
+		r.kinds[kindOf(k)] += v
+	}
 	return r
+}
+
+// kindOf sorts a profile row by where its time goes: Go code, the
+// JavaScript of bridge.js (wasm_exec's glue and the loader), the page,
+// postMessage itself, other browser functions, V8 and Blink outside any
+// JavaScript function ((program)), and the garbage collector.
+func kindOf(name string) string {
+	switch {
+	case strings.HasSuffix(name, " (wasm)") || strings.HasPrefix(name, "wasm-function["):
+		return "Go (wasm)"
+	case strings.HasSuffix(name, " bridge.js"):
+		return "bridge.js"
+	case strings.HasSuffix(name, ".html"):
+		return "page"
+	case name == "postMessage":
+		return "postMessage"
+	case name == "(program)", name == "(garbage collector)":
+		return name
+	}
+	return "other built-ins"
 }
 
 func (r profileReport) print() {
 	fmt.Printf("\nCPU profile: %s, %d round trips: %.1f ms sampled, %.1f ms busy = %.3f ms per trip\n", r.title, r.trips, r.wall, r.busy, r.busy/float64(r.trips))
+	kinds := make([]string, 0, len(r.kinds))
+	for k := range r.kinds {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return r.kinds[kinds[i]] > r.kinds[kinds[j]] })
+	fmt.Printf("  self time by kind, ms/trip:")
+	for _, k := range kinds {
+		fmt.Printf(" %s %.3f;", k, r.kinds[k]/float64(r.trips))
+	}
+	fmt.Println()
 	for _, part := range []struct {
 		title string
 		rows  []profRow
