@@ -112,6 +112,7 @@ type Handler struct {
 	wantOther       cspWant           // what other responses' policies must allow
 	cspFixed        [3]cspFixed       // applyCSP's edits of a response without policies; see cspFixedFor
 	sessionParamEq  string            // SessionParam + "="
+	preload         string            // the Link field value of pages that load the runtime
 	logger          *zap.Logger
 }
 
@@ -207,6 +208,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.runtime, err = loadRuntime(); err != nil {
 		return err
 	}
+	h.preload = preloadLink(h.RuntimePath, runtimeWasm)
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
@@ -368,6 +370,16 @@ func (h *Handler) buildCSPWants() {
 		precomputeCSP(h.CSP, h.wantHTML),
 		precomputeCSP(h.CSP, withShim),
 	}
+}
+
+// preloadLink returns the Link field value that tells a browser to fetch
+// bridge.js and the WebAssembly runtime while it parses a page that will
+// load them: the runtime's download and compilation are most of the time a
+// bridge takes to be ready, and without it they wait for bridge.js. The
+// wasm is preloaded as the loader fetches it (a CORS-mode fetch with
+// same-origin credentials), so that the browser reuses the response.
+func preloadLink(runtimePath, wasm string) string {
+	return "<" + runtimePath + "/bridge.js>; rel=modulepreload, <" + runtimePath + "/" + wasm + ">; rel=preload; as=fetch; crossorigin"
 }
 
 func originsOf(ps []peer) []string {

@@ -194,7 +194,11 @@ func (p *pageRewrite) close() error {
 	if err != nil {
 		return err
 	}
-	p.count(plan.Stats(), &pagesWhole)
+	st := plan.Stats()
+	p.count(st, &pagesWhole)
+	if st.Rewritten > 0 {
+		p.rw.addPreload() // a page with bridged iframes: its bridges load the runtime
+	}
 	p.rw.sendHeader(len(dst))
 	_, err = p.downstream().Write(dst)
 	if cap(dst) > out.Cap() {

@@ -40,7 +40,7 @@ type responseWriter struct {
 
 	// vals backs the one-value header fields that the writer sets, so
 	// that they cost no allocation of their own; see field.
-	vals  [4]string
+	vals  [5]string
 	nvals int
 }
 
@@ -108,6 +108,9 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 	}
 	if rw.tokenInURL {
 		hdr["Referrer-Policy"] = rw.field("strict-origin")
+		if html && bodyAllowed(rw.r.Method, rw.status) {
+			rw.addPreload() // an embed page opened for a session: its bridge loads the runtime
+		}
 	}
 	if rw.page != nil {
 		rw.sentLater = true
@@ -243,6 +246,16 @@ func (rw *responseWriter) sendHeader(n int) {
 		rw.Header()["Content-Length"] = rw.field(itoa(n))
 	}
 	rw.ResponseWriterWrapper.WriteHeader(rw.status)
+}
+
+// addPreload adds the Link field that preloads the runtime.
+func (rw *responseWriter) addPreload() {
+	hdr := rw.Header()
+	if cur := hdr["Link"]; cap(cur) > 0 {
+		hdr["Link"] = append(cur, rw.h.preload)
+	} else {
+		hdr["Link"] = rw.field(rw.h.preload)
+	}
 }
 
 // headerGet is h.Get(key) for a key already in canonical form: it skips

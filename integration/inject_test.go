@@ -285,3 +285,64 @@ http://localhost:9080 {
 		t.Errorf("the streamed page changed beyond the parameters (%d vs %d bytes)", len(stripped), b.Len())
 	}
 }
+
+// TestPreloadLink checks the Link field that starts the runtime's download
+// while a page that will load it is parsed: on a parent page that got
+// sessions, and on an embed page opened with a session in its URL; not on
+// pages without one, nor on other responses.
+func TestPreloadLink(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/index.html", page)
+	writeFile(t, dir+"/plain.html", "<!doctype html><title>no iframes</title><p>hello")
+	writeFile(t, dir+"/data.json", `{}`)
+	start(t, `
+http://localhost:9080 {
+	bridge {
+		embed `+widget+`
+	}
+	root * `+dir+`
+	file_server
+}
+http://localhost:9081 {
+	bridge {
+		parent http://localhost:9080
+		allow_insecure_localhost
+	}
+	root * `+dir+`
+	file_server
+}
+`)
+	want := regexp.MustCompile(`^</_bridge/bridge\.js>; rel=modulepreload, </_bridge/(bridge\.[0-9a-f]{12}\.wasm)>; rel=preload; as=fetch; crossorigin$`)
+	resp, body := fetch(t, "GET", "http://localhost:9080/index.html")
+	checkRewritten(t, "parent page", body)
+	m := want.FindStringSubmatch(resp.Header.Get("Link"))
+	if m == nil {
+		t.Fatalf("parent page: Link %q", resp.Header.Get("Link"))
+	}
+	// The preloaded URLs are the runtime's.
+	for _, u := range []string{"/_bridge/bridge.js", "/_bridge/" + m[1]} {
+		if resp, _ := fetch(t, "GET", "http://localhost:9080"+u); resp.StatusCode != 200 {
+			t.Errorf("preloaded %s: %d", u, resp.StatusCode)
+		}
+	}
+	_, src := fetch(t, "GET", "http://localhost:9080/_bridge/bridge.js")
+	if !strings.Contains(src, m[1]) {
+		t.Errorf("bridge.js does not load the preloaded %s", m[1])
+	}
+
+	embedPage := "http://localhost:9081/index.html?__iframeBridgeSessionId=x&__iframeBridgeParentOrigin=http%3A%2F%2Flocalhost%3A9080"
+	resp, _ = fetch(t, "GET", embedPage)
+	if l := resp.Header.Get("Link"); want.FindStringSubmatch(l) == nil || !strings.Contains(l, m[1]) {
+		t.Errorf("embed page with a session: Link %q", l)
+	}
+	for _, u := range []string{
+		"http://localhost:9080/plain.html", // no bridged iframe
+		"http://localhost:9080/data.json",  // not HTML
+		"http://localhost:9081/index.html", // no session in the URL
+		"http://localhost:9081/data.json?__iframeBridgeSessionId=x",
+	} {
+		if resp, _ := fetch(t, "GET", u); resp.Header.Get("Link") != "" {
+			t.Errorf("%s: Link %q", u, resp.Header.Get("Link"))
+		}
+	}
+}
