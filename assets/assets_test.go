@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,32 @@ func TestDistIsReproducible(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("committed %s differs from what the sources build: run go generate ./assets", e.Name())
+		}
+	}
+}
+
+// TestRuntimeLeavesHeavyPackagesOut keeps fmt, encoding/json, reflect and
+// regexp (and encoding/binary, which pulls in reflect) out of the
+// WebAssembly runtime: the browser's JSON does that work, and each of
+// them would add tens of kilobytes.
+func TestRuntimeLeavesHeavyPackagesOut(t *testing.T) {
+	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("no go command inside WebAssembly")
+	}
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".")
+	cmd.Dir = "runtime"
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list the runtime: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 || !slices.Contains(deps, "syscall/js") {
+		t.Fatalf("go list found only %v", deps)
+	}
+	for _, p := range []string{"fmt", "encoding/json", "reflect", "regexp", "encoding/binary"} {
+		if slices.Contains(deps, p) {
+			t.Errorf("the runtime depends on %s", p)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +222,7 @@ MessagePort.prototype.postMessage = function (m, ...rest) {
 const { createIframeChildBridge } = await import("/_bridge/bridge.js");
 const c = createIframeChildBridge();
 c.handleRequest("echo", (p) => p);
+c.on("nul\0name", (p) => parent.postMessage({ test: true, kind: "nul", p }, "{{PARENT}}"));
 c.on("forge", async () => {
 	await c.sendEvent("captured", { x: 1 });
 	const last = sent[sent.length - 1];
@@ -228,6 +230,13 @@ c.on("forge", async () => {
 	post.call(port, last); // replayed
 	post.call(port, { ...last, auth: { ...last.auth, seq: last.auth.seq + 1, mac: flip(last.auth.mac) } }); // bad MAC
 	post.call(port, { ...last, sessionId: flip(last.sessionId) }); // wrong session
+	// Shapes that the loader does not pack (they take the runtime's
+	// member-by-member path) are dropped and counted the same way.
+	const next = (k) => ({ ...last.auth, seq: last.auth.seq + k });
+	post.call(port, { ...last, payload: { x: 2 }, auth: next(2) }); // unsigned content: envelope
+	post.call(port, { ...last, auth: { ...next(3), seq: String(last.auth.seq + 3) } }); // seq not a number: envelope
+	post.call(port, { ...last, name: "capt\0ured", auth: next(4) }); // NUL in the name: MAC
+	post.call(port, { ...last, extra: 1, auth: next(5) }); // unknown member, new seq: MAC
 	parent.postMessage({ test: true, kind: "forged", seq: last.auth.seq }, "{{PARENT}}");
 });
 </script>
@@ -283,8 +292,10 @@ window.ready =`, 1)
 	eval(t, ctx, `rogue(location.origin), rogue(`+jsQuote(embedOrigin)+`), true`, nil)
 	poll(t, ctx, `reports.filter((r) => r.kind === "rogue").length === 2 && b.stats().droppedBy.origin >= 4 && b.stats().droppedBy.source >= 4`, 10*time.Second)
 
+	var envelopeBefore int
+	eval(t, ctx, `b.stats().droppedBy.envelope`, &envelopeBefore)
 	eval(t, ctx, `window.captured = b.waitForEvent("captured", { timeoutMs: 5000 }), b.sendEvent("forge").then(() => true)`, nil)
-	poll(t, ctx, `reports.some((r) => r.kind === "forged") && b.stats().droppedBy.replay >= 1 && b.stats().droppedBy.mac >= 1 && b.stats().droppedBy.session >= 1`, 10*time.Second)
+	poll(t, ctx, `reports.some((r) => r.kind === "forged") && b.stats().droppedBy.replay >= 1 && b.stats().droppedBy.mac >= 3 && b.stats().droppedBy.session >= 1 && b.stats().droppedBy.envelope >= `+strconv.Itoa(envelopeBefore+3), 10*time.Second)
 	if got := evalJSON(t, ctx, `window.captured`); got != `{"x":1}` {
 		t.Errorf("the genuine event: %s", got)
 	}
@@ -300,9 +311,15 @@ window.ready =`, 1)
 		DroppedBy map[string]int `json:"droppedBy"`
 	}
 	eval(t, ctx, `b.stats()`, &st)
-	if st.State != "ready" || st.DroppedBy["replay"] != 1 || st.DroppedBy["mac"] != 1 || st.DroppedBy["session"] != 1 {
+	// envelope: the two malformed forgeries and the page's "forged" report,
+	// which reached the parent's window listener.
+	if st.State != "ready" || st.DroppedBy["replay"] != 1 || st.DroppedBy["mac"] != 3 || st.DroppedBy["session"] != 1 || st.DroppedBy["envelope"] != envelopeBefore+3 {
 		t.Errorf("stats: %+v", st)
 	}
+	// A genuine event whose name holds NUL cannot be packed either way; it
+	// goes member by member and arrives.
+	eval(t, ctx, `b.sendEvent("nul\0name", { y: 3 }).then(() => true)`, nil)
+	poll(t, ctx, `reports.some((r) => r.kind === "nul" && r.p && r.p.y === 3)`, 10*time.Second)
 }
 
 // TestBrowserReadyBeforeRuntime: the parent page imports bridge.js only
