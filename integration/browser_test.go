@@ -22,6 +22,10 @@ const c = createIframeChildBridge({ connectionTimeoutMs: 5000 });
 c.handleRequest("echo", (p) => ({ echo: p }));
 c.handleRequest("slow", (p) => new Promise((r) => setTimeout(() => r("late"), p.ms)));
 c.handleRequest("boom", () => { throw new Error("secret detail"); });
+c.handleRequest("later", (p) => Promise.resolve({ later: p }));
+c.handleRequest("rejects", () => Promise.reject(new Error("secret detail")));
+c.handleRequest("badThen", () => ({ get then() { throw new Error("secret detail"); } }));
+c.handleRequest("undef", () => undefined);
 c.on("ping", (p) => { c.sendEvent("pong", p); });
 try {
   await c.whenConnected();
@@ -150,6 +154,13 @@ func TestBrowserSignedBridge(t *testing.T) {
 	json.Unmarshal([]byte(got), &boom)
 	if boom.Name != "IframeBridgeError" || !boom.IsError || boom.Code != "REQUEST_REMOTE_ERROR" || boom.Remote != "REQUEST_HANDLER_ERROR" || strings.Contains(boom.Text, "secret") {
 		t.Errorf("boom: %s", got)
+	}
+	// Handlers answer with a value at once or through a promise; a
+	// rejection, or a result whose then getter throws, is a handler error.
+	if got := evalJSON(t, ctx, `Promise.all([b.request("later", 4), b.request("undef").then((v) => v === undefined ? "undefined" : v),
+		b.request("rejects").catch((e) => e.details.remoteError.code + (JSON.stringify(e.details).includes("secret") ? " leaked" : "")),
+		b.request("badThen").catch((e) => e.details.remoteError.code)])`); got != `[{"later":4},"undefined","REQUEST_HANDLER_ERROR","REQUEST_HANDLER_ERROR"]` {
+		t.Errorf("handler answers: %s", got)
 	}
 	if got := evalJSON(t, ctx, `b.request("nothing").catch((e) => e.details.remoteError.code)`); got != `"REQUEST_HANDLER_NOT_FOUND"` {
 		t.Errorf("unknown request: %s", got)

@@ -338,10 +338,19 @@ class Bridge {
       id = h.on(sub.name, sub.fn);
     } else {
       const handler = sub.fn;
+      // A handler's value is handed back at once ([value]; false when it
+      // throws); a promise's is answered with respond() when it settles.
       id = h.handleRequest(sub.name, (payload, rid) => {
-        let r;
-        try { r = handler(payload); } catch { h.respond(rid, false); return; }
-        Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
+        let r, thenable;
+        try {
+          r = handler(payload);
+          thenable = r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function";
+        } catch { return false; }
+        if (thenable) {
+          Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
+          return undefined;
+        }
+        return [r];
       });
     }
     if (typeof id === "number") {
