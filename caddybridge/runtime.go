@@ -55,15 +55,22 @@ func indexRuntime(dist fs.FS) (map[string]*asset, error) {
 		return b, nil
 	}
 	files := make(map[string]*asset)
-	for _, f := range []struct{ name, ctype string }{
-		{"bridge.js", "text/javascript; charset=utf-8"},
-		{"bridge.d.ts", "text/plain; charset=utf-8"},
+	for _, f := range []struct {
+		name, ctype string
+		encodings   []string // precompressed variants beside name
+	}{
+		{"bridge.js", "text/javascript; charset=utf-8", []string{"br", "gzip"}},
+		{"bridge.d.ts", "text/plain; charset=utf-8", nil},
 	} {
-		b, err := read(f.name)
-		if err != nil {
-			return nil, err
+		a := &asset{ctype: f.ctype, cacheControl: "no-cache"}
+		for _, enc := range append([]string{""}, f.encodings...) {
+			b, err := read(f.name + suffixOf[enc])
+			if err != nil {
+				return nil, err
+			}
+			a.variants = append(a.variants, variant{encoding: enc, data: b, etag: strongETag(b, enc)})
 		}
-		files[f.name] = &asset{ctype: f.ctype, cacheControl: "no-cache", variants: []variant{{data: b, etag: strongETag(b, "")}}}
+		files[f.name] = a
 	}
 	wasms, err := fs.Glob(dist, "bridge.*.wasm")
 	if err != nil || len(wasms) != 1 {
@@ -71,12 +78,12 @@ func indexRuntime(dist fs.FS) (map[string]*asset, error) {
 	}
 	name := wasms[0]
 	a := &asset{ctype: "application/wasm", cacheControl: immutableLife}
-	for _, enc := range []struct{ suffix, encoding string }{{"", ""}, {".br", "br"}, {".gz", "gzip"}} {
-		b, err := read(name + enc.suffix)
+	for _, enc := range []string{"", "br", "gzip"} {
+		b, err := read(name + suffixOf[enc])
 		if err != nil {
 			return nil, err
 		}
-		a.variants = append(a.variants, variant{encoding: enc.encoding, data: b, etag: strongETag(b, enc.encoding)})
+		a.variants = append(a.variants, variant{encoding: enc, data: b, etag: strongETag(b, enc)})
 	}
 	files[name] = a
 	if !bytes.Contains(files["bridge.js"].variants[0].data, []byte(`"`+name+`"`)) {
@@ -86,11 +93,17 @@ func indexRuntime(dist fs.FS) (map[string]*asset, error) {
 	return files, nil
 }
 
+// suffixOf names the file of each precompressed variant.
+var suffixOf = map[string]string{"": "", "br": ".br", "gzip": ".gz"}
+
 func strongETag(b []byte, encoding string) string {
 	sum := sha256.Sum256(b)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:12])
 	if encoding != "" {
-		tag += "-" + encoding
+		// Not "-gzip": Caddy's encode strips a "-<encoding>" suffix from
+		// If-None-Match (its own mark), which would turn a match on a
+		// precompressed variant into a miss.
+		tag += "." + encoding
 	}
 	return `"` + tag + `"`
 }

@@ -77,6 +77,38 @@ http://localhost:9080 {
 		t.Errorf("want one ETag per encoding, got %v", tags)
 	}
 
+	// bridge.js has build-time br and gzip variants too, each with its
+	// own strong ETag, and is still revalidated (no-cache).
+	jsTags := map[string]bool{etag: true}
+	for _, c := range []struct {
+		accept, encoding string
+		decode           func(io.Reader) (io.Reader, error)
+	}{
+		{"gzip, deflate, br, zstd", "br", func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }},
+		{"gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+	} {
+		resp, body := fetch(t, "GET", base+"bridge.js", "Accept-Encoding", c.accept)
+		h := resp.Header
+		if h.Get("Content-Encoding") != c.encoding || h.Get("Vary") != "Accept-Encoding" || h.Get("Cache-Control") != "no-cache" || h.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("bridge.js, Accept-Encoding %q: %v", c.accept, h)
+			continue
+		}
+		d, err := c.decode(bytes.NewReader([]byte(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(d); string(b) != js {
+			t.Errorf("bridge.js %s variant does not decode to bridge.js", c.encoding)
+		}
+		if r2, b2 := fetch(t, "GET", base+"bridge.js", "Accept-Encoding", c.accept, "If-None-Match", h.Get("Etag")); r2.StatusCode != 304 || b2 != "" {
+			t.Errorf("bridge.js %s revalidation: %d", c.encoding, r2.StatusCode)
+		}
+		jsTags[h.Get("Etag")] = true
+	}
+	if len(jsTags) != 3 {
+		t.Errorf("bridge.js: want one ETag per encoding, got %v", jsTags)
+	}
+
 	// Range, HEAD, revalidation.
 	if resp, body := fetch(t, "GET", wasmURL, "Range", "bytes=0-3"); resp.StatusCode != 206 || body != "\x00asm" {
 		t.Errorf("Range: %d %q", resp.StatusCode, body)
@@ -86,6 +118,14 @@ http://localhost:9080 {
 	}
 	if resp, _ := fetch(t, "GET", wasmURL, "If-None-Match", h.Get("Etag")); resp.StatusCode != 304 {
 		t.Errorf("wasm revalidation: %d", resp.StatusCode)
+	}
+	// Each precompressed variant revalidates too, even inside encode,
+	// which rewrites If-None-Match values ending in -gzip.
+	for _, accept := range []string{"br", "gzip"} {
+		resp, _ := fetch(t, "GET", wasmURL, "Accept-Encoding", accept)
+		if r2, _ := fetch(t, "GET", wasmURL, "Accept-Encoding", accept, "If-None-Match", resp.Header.Get("Etag")); r2.StatusCode != 304 {
+			t.Errorf("wasm %s revalidation: %d", accept, r2.StatusCode)
+		}
 	}
 
 	// Declarations, wrong methods, unknown paths.

@@ -84,15 +84,12 @@ func build(root, out string) error {
 	}
 	js := append(append(bytes.Clone(wasmExec), '\n'), bytes.ReplaceAll(loader, []byte("__WASM_NAME__"), []byte(name))...)
 
-	var br, gz bytes.Buffer
-	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
-	bw.Write(wasm)
-	if err := bw.Close(); err != nil {
+	br, gz, err := compress(wasm)
+	if err != nil {
 		return err
 	}
-	gw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	gw.Write(wasm)
-	if err := gw.Close(); err != nil {
+	jsBr, jsGz, err := compress(js)
+	if err != nil {
 		return err
 	}
 
@@ -108,18 +105,38 @@ func build(root, out string) error {
 		os.Remove(f)
 	}
 	files := map[string][]byte{
-		name:          wasm,
-		name + ".br":  br.Bytes(),
-		name + ".gz":  gz.Bytes(),
-		"bridge.js":   js,
-		"bridge.d.ts": dts,
-		"BUILD":       []byte("go " + strings.TrimSpace(string(goVersion)) + "\nwasm " + name + " sha256 " + hex.EncodeToString(sum[:]) + "\n"),
+		name:           wasm,
+		name + ".br":   br,
+		name + ".gz":   gz,
+		"bridge.js":    js,
+		"bridge.js.br": jsBr,
+		"bridge.js.gz": jsGz,
+		"bridge.d.ts":  dts,
+		"BUILD":        []byte("go " + strings.TrimSpace(string(goVersion)) + "\nwasm " + name + " sha256 " + hex.EncodeToString(sum[:]) + "\n"),
 	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(out, n), b, 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Printf("%s: %d bytes, br %d, gzip %d; bridge.js %d bytes\n", name, len(wasm), br.Len(), gz.Len(), len(js))
+	fmt.Printf("%s: %d bytes, br %d, gzip %d; bridge.js %d bytes, br %d, gzip %d; wasm + bridge.js br %d\n",
+		name, len(wasm), len(br), len(gz), len(js), len(jsBr), len(jsGz), len(br)+len(jsBr))
 	return nil
+}
+
+// compress returns b compressed with brotli and gzip at their best
+// levels, once at build time.
+func compress(b []byte) (br, gz []byte, err error) {
+	var bb, gb bytes.Buffer
+	bw := brotli.NewWriterLevel(&bb, brotli.BestCompression)
+	bw.Write(b)
+	if err := bw.Close(); err != nil {
+		return nil, nil, err
+	}
+	gw, _ := gzip.NewWriterLevel(&gb, gzip.BestCompression)
+	gw.Write(b)
+	if err := gw.Close(); err != nil {
+		return nil, nil, err
+	}
+	return bb.Bytes(), gb.Bytes(), nil
 }
