@@ -3,6 +3,7 @@
 package main
 
 import (
+	"math"
 	"syscall/js"
 
 	"github.com/caddybridge/caddy-bridge/protocol"
@@ -23,6 +24,8 @@ var (
 	setTimeout   = global.Get("setTimeout")
 	clearTimeout = global.Get("clearTimeout")
 	dateNow      = jsDate.Get("now")
+	jsPerf       = global.Get("performance")
+	perfNow      = jsPerf.Get("now").Call("bind", jsPerf) // monotonic, for timer deadlines
 	jsonParse    = jsJSON.Get("parse")
 	jsonString   = jsJSON.Get("stringify")
 
@@ -197,17 +200,19 @@ func portOf(v js.Value) protocol.Port {
 	return &port{v: v}
 }
 
-// clock is Date.now and setTimeout. One JavaScript timeout serves all
-// timers: it is armed for the earliest deadline, so that a timer ending
-// after it (every request's timeout, in a stream of requests) costs no
-// call out of WebAssembly, and stopping a timer costs none either.
+// clock is Date.now (for timestamps) and setTimeout. One JavaScript
+// timeout serves all timers: it is armed for the earliest deadline, so
+// that a timer ending after it (every request's timeout, in a stream of
+// requests) costs no call out of WebAssembly, and stopping a timer costs
+// none either. Deadlines count on performance.now, which a change of the
+// system clock does not move, as setTimeout's own do not.
 type clock struct{}
 
 func (clock) Now() int64 { return int64(dateNow.Invoke().Float()) }
 
 // timer is a pending AfterFunc call.
 type timer struct {
-	due float64 // Date.now() at which it fires
+	due float64 // performance.now() at which it fires
 	seq uint64  // creation order, for timers due at the same time
 	f   func()
 	at  int // index in timers, -1 once fired or stopped
@@ -231,7 +236,7 @@ func init() {
 
 func (clock) AfterFunc(ms int64, f func()) protocol.Timer {
 	timerSeq++
-	t := &timer{due: dateNow.Invoke().Float() + float64(max(ms, 0)), seq: timerSeq, f: f, at: len(timers)}
+	t := &timer{due: perfNow.Invoke().Float() + float64(max(ms, 0)), seq: timerSeq, f: f, at: len(timers)}
 	timers = append(timers, t)
 	if armedDue == 0 || t.due < armedDue {
 		arm(t.due)
@@ -258,7 +263,9 @@ func arm(due float64) {
 		clearTimeout.Invoke(armedHandle)
 	}
 	armedDue = due
-	armedHandle = setTimeout.Invoke(fireTimers, max(due-dateNow.Invoke().Float(), 0))
+	// Whole milliseconds, rounded up: a browser may truncate a fraction
+	// and fire before due, which would only arm the timeout again.
+	armedHandle = setTimeout.Invoke(fireTimers, math.Ceil(max(due-perfNow.Invoke().Float(), 0)))
 }
 
 // runTimers runs the timers that are due, earliest first (as setTimeout
@@ -266,7 +273,7 @@ func arm(due float64) {
 // start and stop timers.
 func runTimers() {
 	for {
-		now := dateNow.Invoke().Float()
+		now := perfNow.Invoke().Float()
 		var next *timer
 		for _, t := range timers {
 			if next == nil || t.due < next.due || t.due == next.due && t.seq < next.seq {
