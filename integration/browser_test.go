@@ -170,6 +170,17 @@ func TestBrowserSignedBridge(t *testing.T) {
 	if got := evalJSON(t, ctx, `b.request("slow", { ms: 300 }, { timeoutMs: 50 }).then(() => "resolved", (e) => e.code + " " + e.details.timeoutMs)`); got != `"REQUEST_TIMEOUT 50"` {
 		t.Errorf("timeout: %s", got)
 	}
+	// Timers share one JavaScript timeout: several pending requests time
+	// out in the order of their deadlines, not of their calls, and one
+	// answered in time is not disturbed.
+	if got := evalJSON(t, ctx, `(async () => {
+		const order = [];
+		const timed = (ms) => b.request("slow", { ms: 1500 }, { timeoutMs: ms }).then(() => "resolved", (e) => (order.push(ms), e.code));
+		const r = await Promise.all([timed(450), timed(150), timed(300), b.request("slow", { ms: 20 }, { timeoutMs: 3000 })]);
+		return [order, r];
+	})()`); got != `[[150,300,450],["REQUEST_TIMEOUT","REQUEST_TIMEOUT","REQUEST_TIMEOUT","late"]]` {
+		t.Errorf("timeouts in deadline order: %s", got)
+	}
 	if got := evalJSON(t, ctx, `(() => {
 		const ac = new AbortController();
 		const p = b.request("slow", { ms: 300 }, { signal: ac.signal }).then(() => "resolved", (e) => e.code);
