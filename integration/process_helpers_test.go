@@ -229,7 +229,11 @@ func (p *caddyProcess) waitReady(t *testing.T) {
 				continue
 			}
 		}
-		time.Sleep(20 * time.Millisecond) // poll interval, not synchronisation
+		// Poll again in 20 ms, or at once if the process exits meanwhile.
+		select {
+		case <-p.exited:
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 

@@ -139,7 +139,12 @@ func startCaddy(b *testing.B) {
 			if time.Now().After(deadline) {
 				b.Fatalf("Caddy not ready within 20s:\n%s", out.String())
 			}
-			time.Sleep(20 * time.Millisecond)
+			// Poll again in 20 ms, or at once if Caddy exits meanwhile.
+			select {
+			case err := <-exited:
+				b.Fatalf("Caddy exited: %v\n%s", err, out.String())
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
 }
