@@ -46,12 +46,9 @@ func (p *Plan) Unchanged() bool {
 // rewritten iframe, in document order. Apart from the tokens it does not
 // allocate if dst has room. page and cfg must be the ones given to Scan.
 func (p *Plan) Apply(dst, page []byte, cfg *Config, tok TokenFunc) ([]byte, error) {
-	if len(page) != p.size {
-		return dst, errors.New("applying plan: page length differs from the scanned page")
-	}
-	c := cfg.compile()
-	if c != p.c {
-		return dst, errors.New("applying plan: config differs from the scanned one")
+	c, err := p.check(page, cfg)
+	if err != nil {
+		return dst, err
 	}
 	prev := 0
 	for _, e := range p.edits {
@@ -59,7 +56,6 @@ func (p *Plan) Apply(dst, page []byte, cfg *Config, tok TokenFunc) ([]byte, erro
 		prev = e.pos
 		var token string
 		if !e.shim {
-			var err error
 			token, err = tok(c.allowed[e.embed].origin)
 			if err != nil {
 				return dst, err
@@ -70,17 +66,27 @@ func (p *Plan) Apply(dst, page []byte, cfg *Config, tok TokenFunc) ([]byte, erro
 	return append(dst, page[prev:]...), nil
 }
 
+// check returns cfg compiled, or an error if page and cfg are not the
+// ones the plan was made from.
+func (p *Plan) check(page []byte, cfg *Config) (*compiled, error) {
+	if len(page) != p.size {
+		return nil, errors.New("applying plan: page length differs from the scanned page")
+	}
+	c := cfg.compile()
+	if c != p.c {
+		return nil, errors.New("applying plan: config differs from the scanned one")
+	}
+	return c, nil
+}
+
 // ApplyAppend is Apply with tokens appended by tok straight into the
 // output: the result is the same as Apply's with a TokenFunc that returns
 // the same tokens. Apart from what tok does, it does not allocate if dst
 // has room.
 func (p *Plan) ApplyAppend(dst, page []byte, cfg *Config, tok AppendTokenFunc) ([]byte, error) {
-	if len(page) != p.size {
-		return dst, errors.New("applying plan: page length differs from the scanned page")
-	}
-	c := cfg.compile()
-	if c != p.c {
-		return dst, errors.New("applying plan: config differs from the scanned one")
+	c, err := p.check(page, cfg)
+	if err != nil {
+		return dst, err
 	}
 	prev := 0
 	for _, e := range p.edits {
@@ -92,7 +98,6 @@ func (p *Plan) ApplyAppend(dst, page []byte, cfg *Config, tok AppendTokenFunc) (
 		}
 		dst = c.appendInsertionHead(dst, e)
 		start := len(dst)
-		var err error
 		if dst, err = tok(dst, c.allowed[e.embed].origin); err != nil {
 			return dst, err
 		}

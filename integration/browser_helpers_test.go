@@ -12,11 +12,13 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/caddybridge/caddy-bridge/internal/chromium"
 )
 
 // chromiumPath is Debian's chromium, which CI installs. A missing browser
 // fails the browser tests: they are the proof of the runtime.
-const chromiumPath = "/usr/bin/chromium"
+const chromiumPath = chromium.DefaultPath
 
 // The browser tests' sites: the parent and the embed are different sites
 // (127.0.0.1 and localhost), so the iframe is a real out-of-process
@@ -80,17 +82,7 @@ func newBrowser(t *testing.T, limit time.Duration) context.Context {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium): %v", chromiumPath, err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
+	opts := chromium.Options(chromiumPath)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), limit)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"syscall/js"
 	"unsafe"
@@ -283,7 +284,7 @@ func packOutbound(env *protocol.Envelope) (packed string, ok bool) {
 		b = append(b, 'p')
 	}
 	b = append(b, sep...)
-	b = appendUint(b, uint64(env.Version))
+	b = strconv.AppendUint(b, uint64(env.Version), 10)
 	for _, s := range [...]string{env.SessionID, env.Type, env.Name, env.RequestID, env.Body, env.Auth.KID} {
 		if strings.Contains(s, sep) {
 			return "", false
@@ -292,26 +293,11 @@ func packOutbound(env *protocol.Envelope) (packed string, ok bool) {
 		b = append(b, s...)
 	}
 	b = append(b, sep...)
-	b = appendUint(b, env.Auth.Seq)
+	b = strconv.AppendUint(b, env.Auth.Seq, 10)
 	b = append(b, sep...)
-	b = appendUint(b, uint64(env.Auth.TS))
+	b = strconv.AppendUint(b, uint64(env.Auth.TS), 10)
 	b = append(b, sep...)
 	b = append(b, env.Auth.MAC...) // base64url
 	packBuf = b
 	return unsafe.String(unsafe.SliceData(b), len(b)), true
-}
-
-// appendUint appends the decimal form of n.
-func appendUint(b []byte, n uint64) []byte {
-	var d [20]byte
-	i := len(d)
-	for {
-		i--
-		d[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(b, d[i:]...)
 }

@@ -92,6 +92,8 @@ import (
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/caddybridge/caddy-bridge/internal/chromium"
 )
 
 //go:embed pages/*.html
@@ -197,7 +199,7 @@ func loadConfig() (config, error) {
 	c.caddy = os.Getenv("CADDY")
 	c.chromium = os.Getenv("CHROMIUM")
 	if c.chromium == "" {
-		c.chromium = "/usr/bin/chromium"
+		c.chromium = chromium.DefaultPath
 	}
 	c.limit = 10 * time.Minute
 	if s := os.Getenv("LIMIT"); s != "" {
@@ -473,17 +475,7 @@ type bench struct {
 type diagTrip struct{ total, send, hops, child, recv, post float64 }
 
 func newBench(ctx context.Context, cfg config) (*bench, error) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(cfg.chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
+	opts := chromium.Options(cfg.chromium)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	b := &bench{cfg: cfg, ctx: ctx, bctx: bctx, closeFns: []func(){cancelBrowser, cancelAlloc},
