@@ -47,16 +47,19 @@ func newHandle(win js.Value) *handle {
 	return &handle{win: win, ref: &winRef{}, subs: map[int]func(){}, resp: map[int]*protocol.Responder{}}
 }
 
-// message returns the protocol.Message of what the loader hands over for
-// an inbound window message: (origin NUL packed, data, port, fromPeer); see
-// inbound.
-func (h *handle) message(args []js.Value) protocol.Message {
+// receive hands an inbound window message to the bridge: text is origin
+// NUL packed (see inbound), flags say which slots go with it.
+func (h *handle) receive(text string, flags int32) {
 	var src any = otherWindow
-	if arg(args, 3).Truthy() {
+	if flags&msgFromPeer != 0 {
 		src = h.ref
 	}
-	origin, data := inbound(str(arg(args, 0)), arg(args, 1))
-	return protocol.Message{Origin: origin, Source: src, Data: data, Port: portOf(arg(args, 2))}
+	origin, data := inbound(text, messageData(flags))
+	var p protocol.Port
+	if flags&msgPort != 0 {
+		p = portOf(hostSlots.Get("port"))
+	}
+	h.core.HandleMessage(protocol.Message{Origin: origin, Source: src, Data: data, Port: p})
 }
 
 // errorObject returns the plain {code, message, details} of an error;
@@ -179,17 +182,19 @@ func keyOf(v js.Value) []byte {
 	return b
 }
 
-// methods returns the JavaScript object of a bridge: the methods that
-// bridge.js wraps.
+// methods returns the JavaScript object of a bridge: its id and the
+// methods that bridge.js wraps (messages, requests and events go through
+// the exports of abi.go).
 func (h *handle) methods() js.Value {
 	o := newObject()
+	// id is what bridge.js passes to bridge_message (messages from
+	// windows), bridge_request and bridge_event.
+	id := addReceiver(h.receive)
+	handles[id] = h
+	o.Set("id", id)
 	def := func(name string, f func(args []js.Value) any) {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
 	}
-	def("handleMessage", func(args []js.Value) any {
-		h.core.HandleMessage(h.message(args))
-		return nil
-	})
 	def("state", func([]js.Value) any { return string(h.core.State()) })
 	def("sessionId", func([]js.Value) any { return h.core.SessionID() })
 	def("version", func([]js.Value) any { return h.core.Version() })
@@ -199,28 +204,12 @@ func (h *handle) methods() js.Value {
 	})
 	def("destroy", func([]js.Value) any {
 		h.core.Destroy()
+		delete(receivers, id)
+		delete(handles, id)
 		for id, off := range h.subs {
 			off()
 			delete(h.subs, id)
 		}
-		return nil
-	})
-	def("sendEvent", func(args []js.Value) any {
-		done := arg(args, 3)
-		h.core.SendEvent(str(arg(args, 0)), payloadOf(arg(args, 1)), options(arg(args, 2)), func(e *protocol.Error) {
-			done.Invoke(errValue(e))
-		})
-		return nil
-	})
-	def("request", func(args []js.Value) any {
-		done := arg(args, 3)
-		h.core.Request(str(arg(args, 0)), payloadOf(arg(args, 1)), options(arg(args, 2)), func(v protocol.Value, e *protocol.Error) {
-			if e != nil {
-				done.Invoke(errValue(e))
-				return
-			}
-			done.Invoke(js.Null(), toJS(v))
-		})
 		return nil
 	})
 	def("on", func(args []js.Value) any {

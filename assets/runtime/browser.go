@@ -16,7 +16,6 @@ var (
 	jsArray      = global.Get("Array")
 	jsIsArray    = jsArray.Get("isArray")
 	jsHasOwn     = jsObject.Get("hasOwn")
-	jsJSON       = global.Get("JSON")
 	jsDate       = global.Get("Date")
 	jsUint8Array = global.Get("Uint8Array")
 	jsChannel    = global.Get("MessageChannel")
@@ -26,22 +25,22 @@ var (
 	dateNow      = jsDate.Get("now")
 	jsPerf       = global.Get("performance")
 	perfNow      = jsPerf.Get("now").Call("bind", jsPerf) // monotonic, for timer deadlines
-	jsonParse    = jsJSON.Get("parse")
-	jsonString   = jsJSON.Get("stringify")
 
 	// hostSize is the loader's size(value, limit) helper: it walks a
 	// value in JavaScript, which is far cheaper than from Go.
 	hostSize js.Value
 
-	// hostPost is the loader's post(target, packed, payload, origin,
-	// port): it builds the envelope of packOutbound's string and posts it
-	// on a window (with origin) or a port.
-	hostPost js.Value
-
-	// hostListen is the loader's listen(port, f): it sets the port's
-	// onmessage to a function that hands f each message as inbound
-	// reads it.
+	// hostListen is the loader's listen(port, id): it sets the port's
+	// onmessage to a function that hands each message to receiver id
+	// (bridge_message).
 	hostListen js.Value
+
+	// hostTarget is the loader's target(v): it registers a window or a
+	// port for the post import and returns its id.
+	hostTarget js.Value
+
+	// hostSlots is the loader's slots object (see abi.go).
+	hostSlots js.Value
 )
 
 // jsError is a JavaScript exception caught in Go. Its text is fixed, so
@@ -111,6 +110,7 @@ func remoteErrorObject(e *protocol.RemoteError) js.Value {
 // for a parent, window.parent for a child.
 type windowTransport struct {
 	win      js.Value
+	id       int32    // its loader target, once registered
 	origin   string   // the last target origin
 	originJS js.Value // origin as a JavaScript string
 }
@@ -120,16 +120,27 @@ func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string
 		return jsError{"refusing an inexact target origin"}
 	}
 	defer catch(&err, "postMessage failed")
-	if t.origin != targetOrigin {
-		t.origin, t.originJS = targetOrigin, js.ValueOf(targetOrigin)
-	}
 	tr := js.Undefined()
 	if p, ok := transfer.(*port); ok && p != nil {
 		tr = p.v
 	}
-	if packed, ok := packOutbound(env); ok {
-		hostPost.Invoke(t.win, packed, toJS(env.Payload), t.originJS, tr)
-		return nil
+	if packOutbound(targetOrigin, env) {
+		if t.id == 0 {
+			t.id = target(t.win)
+		}
+		flags := int32(postWindow)
+		if env.Payload != nil {
+			hostSlots.Set("payload", toJS(env.Payload))
+			flags |= postPayload
+		}
+		if !tr.IsUndefined() {
+			hostSlots.Set("port", tr)
+			flags |= postPort
+		}
+		return postPacked(t.id, flags)
+	}
+	if t.origin != targetOrigin {
+		t.origin, t.originJS = targetOrigin, js.ValueOf(targetOrigin)
 	}
 	o := envelopeObject(env)
 	if tr.IsUndefined() {
@@ -148,16 +159,23 @@ func (t *windowTransport) NewChannel() (local, remote protocol.Port, err error) 
 
 // port is a protocol.Port over a MessagePort.
 type port struct {
-	v  js.Value
-	fn js.Func
-	on bool
+	v    js.Value
+	id   int32 // its loader target, once registered
+	recv int32 // its receiver, while it has a handler
 }
 
 func (p *port) Post(env *protocol.Envelope) (err error) {
 	defer catch(&err, "port postMessage failed")
-	if packed, ok := packOutbound(env); ok {
-		hostPost.Invoke(p.v, packed, toJS(env.Payload))
-		return nil
+	if packOutbound("", env) {
+		if p.id == 0 {
+			p.id = target(p.v)
+		}
+		var flags int32
+		if env.Payload != nil {
+			hostSlots.Set("payload", toJS(env.Payload))
+			flags |= postPayload
+		}
+		return postPacked(p.id, flags)
 	}
 	p.v.Call("postMessage", envelopeObject(env))
 	return nil
@@ -169,19 +187,17 @@ func (p *port) SetHandler(h func(data protocol.Value)) {
 		p.v.Set("onmessage", js.Null())
 		return
 	}
-	p.fn = js.FuncOf(func(this js.Value, args []js.Value) any {
-		_, data := inbound(str(arg(args, 0)), arg(args, 1))
+	p.recv = addReceiver(func(text string, flags int32) {
+		_, data := inbound(text, messageData(flags))
 		h(data)
-		return nil
 	})
-	p.on = true
-	hostListen.Invoke(p.v, p.fn) // setting onmessage starts the port
+	hostListen.Invoke(p.v, p.recv) // setting onmessage starts the port
 }
 
 func (p *port) release() {
-	if p.on {
-		p.fn.Release()
-		p.on = false
+	if p.recv != 0 {
+		delete(receivers, p.recv)
+		p.recv = 0
 	}
 }
 
@@ -189,6 +205,10 @@ func (p *port) Close() {
 	p.v.Set("onmessage", js.Null())
 	p.v.Call("close")
 	p.release()
+	if p.id != 0 {
+		hostTarget.Invoke(p.id) // forgets the target
+		p.id = 0
+	}
 }
 
 // portOf returns the port that the loader took from an event's ports
@@ -299,19 +319,18 @@ type codec struct{}
 
 func (codec) Encode(v protocol.Value) (text string, err error) {
 	defer catch(&err, "JSON.stringify failed")
-	r := jsonString.Invoke(toJS(v))
-	if r.Type() != js.TypeString {
-		return "", nil
-	}
-	return r.String(), nil
+	return stringify(toJS(v))
 }
 
 func (codec) Decode(text string) (v protocol.Value, err error) {
 	if text == "" {
 		return jsValue{js.Undefined()}, nil
 	}
-	defer catch(&err, "JSON.parse failed")
-	return jsValue{jsonParse.Invoke(text)}, nil
+	j, err := parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return jsValue{j}, nil
 }
 
 // signal is an AbortSignal.

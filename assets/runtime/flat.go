@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
-	"unsafe"
 
 	"github.com/caddybridge/caddy-bridge/protocol"
 )
@@ -14,8 +13,9 @@ import (
 // Envelopes cross between JavaScript and Go packed into one string: every
 // crossing costs far more than the work on either side (a property read
 // or a string is a call out of WebAssembly, a text conversion and a
-// finalizer), so a message costs one string instead of a dozen. The
-// loader's pack() and post() are the JavaScript halves of what is here;
+// finalizer), so a message costs one text instead of a dozen, and that
+// text travels through linear memory (abi.go). The loader's pack() and
+// post() are the JavaScript halves of what is here;
 // whatever they cannot pack exactly (an unusual or hostile message, a
 // string holding NUL, a v1 error response) takes the member-by-member path
 // (jsValue, envelopeObject), so both paths see the same envelope.
@@ -266,20 +266,28 @@ func utf16Len(s string) int {
 }
 
 // packBuf is the buffer in which outbound envelopes are packed. The
-// runtime is single-threaded and a packed envelope is copied into a
-// JavaScript string before the buffer is used again.
+// runtime is single-threaded and the post import reads the buffer before
+// it is used again.
 var packBuf []byte
 
-// packOutbound packs an outbound envelope for the loader's post():
-// payload-flag NUL version NUL sessionId NUL type NUL name NUL requestId NUL
-// body NUL kid NUL seq NUL ts NUL mac. ok is false if the envelope must be
-// built member by member: a v1 error response, or a string that holds
-// NUL. The string is valid until the next call.
-func packOutbound(env *protocol.Envelope) (packed string, ok bool) {
+// packOutbound packs an outbound envelope into packBuf for the loader's
+// post(): prefix (a window's target origin, then NUL; nothing for a port)
+// payload-flag NUL version NUL sessionId NUL type NUL name NUL requestId
+// NUL body NUL kid NUL seq NUL ts NUL mac. It reports false if the
+// envelope must be built member by member: a v1 error response, or a
+// string that holds NUL.
+func packOutbound(prefix string, env *protocol.Envelope) bool {
 	if env.Error != nil {
-		return "", false
+		return false
 	}
 	b := packBuf[:0]
+	if prefix != "" {
+		if strings.Contains(prefix, sep) {
+			return false
+		}
+		b = append(b, prefix...)
+		b = append(b, sep...)
+	}
 	if env.Version == protocol.Version1 && env.Payload != nil {
 		b = append(b, 'p')
 	}
@@ -287,7 +295,7 @@ func packOutbound(env *protocol.Envelope) (packed string, ok bool) {
 	b = strconv.AppendUint(b, uint64(env.Version), 10)
 	for _, s := range [...]string{env.SessionID, env.Type, env.Name, env.RequestID, env.Body, env.Auth.KID} {
 		if strings.Contains(s, sep) {
-			return "", false
+			return false
 		}
 		b = append(b, sep...)
 		b = append(b, s...)
@@ -299,5 +307,5 @@ func packOutbound(env *protocol.Envelope) (packed string, ok bool) {
 	b = append(b, sep...)
 	b = append(b, env.Auth.MAC...) // base64url
 	packBuf = b
-	return unsafe.String(unsafe.SliceData(b), len(b)), true
+	return true
 }

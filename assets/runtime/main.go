@@ -22,8 +22,9 @@ func main() {
 		panic("caddy-bridge: the runtime must be loaded by bridge.js")
 	}
 	hostSize = host.Get("size")
-	hostPost = host.Get("post")
 	hostListen = host.Get("listen")
+	hostTarget = host.Get("target")
+	hostSlots = host.Get("slots")
 	rt := newObject()
 	rt.Set("version", version)
 	rt.Set("newParent", js.FuncOf(newParent))

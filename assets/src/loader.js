@@ -123,25 +123,148 @@ function pack(d) {
   return bits + NUL + n + NUL + version + NUL + seq + NUL + ts + NUL + sessionId + NUL + type + NUL + name + NUL + requestId + NUL + body + NUL + kid + NUL + mac;
 }
 
+// The runtime's hot paths are WebAssembly exports and imports with their
+// text in linear memory (assets/runtime/abi.go): a call's text is written
+// with encodeInto at the address bridge_buf returns, and the JavaScript
+// values that go with it wait in slots. Imports never throw.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const slots = { data: undefined, port: undefined, arg: undefined, signal: undefined, done: undefined, payload: undefined, parsed: undefined };
+let wasm; // the instance's exports
+let goInstance; // the Go object, to refuse calls once the program has exited
+let jsonOut = null; // stringify()'s text until take() copies it
+
+// enter calls the export f with the text s written at bridge_buf's
+// address, then clears the slots that went with the call.
+function enter(f, id, s, flags, timeout) {
+  if (goInstance.exited) throw new Error("Go program has already exited");
+  const max = s.length * 3;
+  const p = wasm.bridge_buf(max);
+  const n = max ? encoder.encodeInto(s, new Uint8Array(wasm.mem.buffer, p, max)).written : 0;
+  try {
+    f(id, n, flags, timeout);
+  } finally {
+    slots.data = slots.port = slots.arg = slots.signal = slots.done = undefined;
+  }
+}
+
+// text returns the n bytes at p in the runtime's memory as a string.
+const text = (p, n) => decoder.decode(new Uint8Array(wasm.mem.buffer, p, n));
+
+// Targets of post: windows and ports, by id.
+const targets = new Map();
+let nextTarget = 0;
+
+// target(v) registers the window or port v and returns its id;
+// target(id) forgets one.
+function target(v) {
+  if (typeof v === "number") {
+    targets.delete(v);
+    return 0;
+  }
+  targets.set(++nextTarget, v);
+  return nextTarget;
+}
+
+// The imports of module "bridge" (see abi.go).
+const imports = {
+  post(t, p, n, flags) {
+    try {
+      let s = text(p, n), origin;
+      if (flags & 4) {
+        const i = s.indexOf(NUL);
+        origin = s.slice(0, i);
+        s = s.slice(i + 1);
+      }
+      post(targets.get(t), s, flags & 1 ? slots.payload : undefined, origin, flags & 2 ? slots.port : undefined);
+      return 0;
+    } catch {
+      return 1;
+    } finally {
+      slots.payload = slots.port = undefined;
+    }
+  },
+  parse(p, n) {
+    try {
+      slots.parsed = JSON.parse(text(p, n));
+      return 1;
+    } catch {
+      return 0;
+    }
+  },
+  stringify() {
+    const v = slots.arg;
+    slots.arg = undefined;
+    try {
+      const s = JSON.stringify(v);
+      if (typeof s !== "string") return -1;
+      jsonOut = encoder.encode(s);
+      return jsonOut.length;
+    } catch {
+      return -2;
+    }
+  },
+  take(p) {
+    new Uint8Array(wasm.mem.buffer, p, jsonOut.length).set(jsonOut);
+    jsonOut = null;
+  },
+};
+
 // deliver hands a message event (or an early-message shim entry) to a
 // runtime bridge; packed is pack(e.data).
 function deliver(h, e, packed, fromPeer) {
   const ports = e.ports;
-  const port = ports && ports.length ? ports[0] : undefined;
-  if (packed) h.handleMessage(e.origin + NUL + packed, e.data.payload, port, fromPeer);
-  else h.handleMessage(e.origin + NUL, e.data, port, fromPeer);
+  let flags = fromPeer ? 1 : 0;
+  if (ports && ports.length) {
+    slots.port = ports[0];
+    flags |= 2;
+  }
+  const data = packed ? e.data.payload : e.data;
+  if (data !== undefined) {
+    slots.data = data;
+    flags |= 4;
+  }
+  enter(wasm.bridge_message, h.id, e.origin + NUL + packed, flags, 0);
 }
 
-// listen makes a port hand its messages to f as deliver() does.
-function listenPort(port, f) {
+// listen makes a port hand its messages to receiver id as deliver() does.
+function listenPort(port, id) {
   port.onmessage = (e) => {
     const packed = pack(e.data);
-    if (packed) f(NUL + packed, e.data.payload);
-    else f(NUL, e.data);
+    const data = packed ? e.data.payload : e.data;
+    let flags = 0;
+    if (data !== undefined) {
+      slots.data = data;
+      flags = 4;
+    }
+    enter(wasm.bridge_message, id, NUL + packed, flags, 0);
   };
 }
 
-// post builds the envelope of the runtime's packed string (flat.go's
+// operation runs request or sendEvent (the export f) on bridge h.
+function operation(f, h, name, payload, options, done) {
+  let flags = 0, timeout = 0;
+  if (payload !== undefined) {
+    slots.arg = payload;
+    flags |= 1;
+  }
+  if (options !== null && typeof options === "object") {
+    const t = options.timeoutMs;
+    if (t !== undefined) {
+      flags |= 2;
+      timeout = typeof t === "number" ? t : NaN;
+    }
+    const signal = options.signal;
+    if (signal !== null && typeof signal === "object") {
+      slots.signal = signal;
+      flags |= 4;
+    }
+  }
+  slots.done = done;
+  enter(f, h.id, typeof name === "string" ? name : "", flags, timeout);
+}
+
+// post builds the envelope of the runtime's packed text (flat.go's
 // packOutbound) and posts it on a window (with its target origin) or a
 // port.
 function post(target, packed, payload, origin, port) {
@@ -168,8 +291,11 @@ export function load() {
   if (!runtime) {
     runtime = (async () => {
       const go = new globalThis.Go();
+      go.importObject.bridge = imports;
       const { instance } = await WebAssembly.instantiateStreaming(fetch(wasmURL), go.importObject);
-      globalThis.__caddyBridgeHost = { size, post, listen: listenPort };
+      wasm = instance.exports;
+      goInstance = go;
+      globalThis.__caddyBridgeHost = { size, listen: listenPort, target, slots };
       go.run(instance);
       delete globalThis.__caddyBridgeHost;
       const rt = globalThis.__caddyBridgeRuntime;
@@ -384,10 +510,10 @@ class Bridge {
   whenConnected() { return this.whenReady(); }
 
   /** Sends a request and resolves to the response's payload. */
-  request(name, payload, options) { return this._op(options, true, (h, o, done) => h.request(name, payload, o, done)); }
+  request(name, payload, options) { return this._op(options, true, (h, o, done) => operation(wasm.bridge_request, h, name, payload, o, done)); }
 
   /** Sends an event. */
-  sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => h.sendEvent(name, payload, o, done)); }
+  sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done)); }
 
   /** Listens for the events name; returns the function that stops listening. */
   on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null }); }
