@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.5c217c24cc89.wasm", import.meta.url);
+const wasmURL = new URL("bridge.67d83f27176a.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -702,25 +702,47 @@ function pack(d) {
 // The runtime's hot paths are WebAssembly exports and imports with their
 // text in linear memory (assets/runtime/abi.go): a call's text is written
 // with encodeInto at the address bridge_buf returns, and the JavaScript
-// values that go with it wait in slots. Imports never throw.
+// values that go with it wait in slots. The values of a round trip (an
+// operation's payload, a parsed body, a handler's answer) stay in held,
+// where Go refers to them by number: an operation's payload until the
+// operation settles, the others until the outermost call into the runtime
+// returns. Imports never throw.
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const slots = { data: undefined, port: undefined, arg: undefined, signal: undefined, done: undefined, payload: undefined, parsed: undefined };
+const slots = { data: undefined, port: undefined, arg: undefined, signal: undefined, res: undefined, payload: undefined };
+const held = new Map();
+let nextHeld = 0;
+let turn = []; // what held keeps until the outermost call returns
+let depth = 0;
+const calls = new Map(); // operation number -> its callback
+const servers = new Map(); // request handlers, by number
 let wasm; // the instance's exports
 let goInstance; // the Go object, to refuse calls once the program has exited
 let jsonOut = null; // stringify()'s text until take() copies it
 
+function holdForTurn(v) {
+  held.set(++nextHeld, v);
+  turn.push(nextHeld);
+  return nextHeld;
+}
+
 // enter calls the export f with the text s written at bridge_buf's
-// address, then clears the slots that went with the call.
-function enter(f, id, s, flags, timeout) {
+// address, then clears the slots that went with the call, and once the
+// outermost call returns, what held kept for it.
+function enter(f, id, s, flags, timeout, call) {
   if (goInstance.exited) throw new Error("Go program has already exited");
   const max = s.length * 3;
   const p = wasm.bridge_buf(max);
   const n = max ? encoder.encodeInto(s, new Uint8Array(wasm.mem.buffer, p, max)).written : 0;
+  depth++;
   try {
-    f(id, n, flags, timeout);
+    f(id, n, flags, timeout, call);
   } finally {
-    slots.data = slots.port = slots.arg = slots.signal = slots.done = undefined;
+    slots.data = slots.port = slots.arg = slots.signal = slots.res = undefined;
+    if (--depth === 0 && turn.length) {
+      for (const k of turn) held.delete(k);
+      turn = [];
+    }
   }
 }
 
@@ -762,23 +784,40 @@ const imports = {
   },
   parse(p, n) {
     try {
-      slots.parsed = JSON.parse(text(p, n));
-      return 1;
+      return holdForTurn(JSON.parse(text(p, n)));
     } catch {
       return 0;
     }
   },
-  stringify() {
-    const v = slots.arg;
+  stringify(v) {
+    const x = v > 0 ? held.get(v) : slots.arg;
     slots.arg = undefined;
     try {
-      const s = JSON.stringify(v);
+      const s = JSON.stringify(x);
       if (typeof s !== "string") return -1;
       jsonOut = encoder.encode(s);
       return jsonOut.length;
     } catch {
       return -2;
     }
+  },
+  settle(call, status, value) {
+    const done = calls.get(call);
+    const v = value > 0 ? held.get(value) : slots.res;
+    slots.res = undefined;
+    calls.delete(call);
+    held.delete(call);
+    if (done) status ? done(v) : done(null, v);
+  },
+  serve(server, rid, value) {
+    const f = servers.get(server);
+    const v = value > 0 ? held.get(value) : slots.res;
+    slots.res = undefined;
+    if (!f) return -1;
+    const r = f(v, rid);
+    if (r === false) return -1;
+    if (r === undefined) return 0;
+    return r[0] === undefined ? -2 : holdForTurn(r[0]);
   },
   take(p) {
     new Uint8Array(wasm.mem.buffer, p, jsonOut.length).set(jsonOut);
@@ -820,8 +859,9 @@ function listenPort(port, id) {
 // operation runs request or sendEvent (the export f) on bridge h.
 function operation(f, h, name, payload, options, done) {
   let flags = 0, timeout = 0;
+  const call = ++nextHeld;
   if (payload !== undefined) {
-    slots.arg = payload;
+    held.set(call, payload);
     flags |= 1;
   }
   if (options !== null && typeof options === "object") {
@@ -836,8 +876,14 @@ function operation(f, h, name, payload, options, done) {
       flags |= 4;
     }
   }
-  slots.done = done;
-  enter(f, h.id, typeof name === "string" ? name : "", flags, timeout);
+  calls.set(call, done);
+  try {
+    enter(f, h.id, typeof name === "string" ? name : "", flags, timeout, call);
+  } catch (e) {
+    calls.delete(call);
+    held.delete(call);
+    throw e;
+  }
 }
 
 // post builds the envelope of the runtime's packed text (flat.go's
@@ -871,7 +917,7 @@ export function load() {
       const { instance } = await WebAssembly.instantiateStreaming(fetch(wasmURL), go.importObject);
       wasm = instance.exports;
       goInstance = go;
-      globalThis.__caddyBridgeHost = { size, listen: listenPort, target, slots };
+      globalThis.__caddyBridgeHost = { size, listen: listenPort, target, slots, held: (n) => held.get(n) };
       go.run(instance);
       delete globalThis.__caddyBridgeHost;
       const rt = globalThis.__caddyBridgeRuntime;
@@ -1042,7 +1088,8 @@ class Bridge {
       const handler = sub.fn;
       // A handler's value is handed back at once ([value]; false when it
       // throws); a promise's is answered with respond() when it settles.
-      id = h.handleRequest(sub.name, (payload, rid) => {
+      const server = ++nextHeld;
+      servers.set(server, (payload, rid) => {
         let r, thenable;
         try {
           r = handler(payload);
@@ -1054,6 +1101,12 @@ class Bridge {
         }
         return [r];
       });
+      id = h.handleRequest(sub.name, server);
+      if (typeof id === "number") {
+        sub.off = () => { h.off(id); servers.delete(server); };
+        return;
+      }
+      servers.delete(server);
     }
     if (typeof id === "number") {
       sub.off = () => h.off(id);

@@ -18,8 +18,13 @@ import (
 // reference with a finalizer, about 13 µs and 4-6 µs each in V8, where an
 // export or an import with bytes in memory costs well under a microsecond.
 // JavaScript values that go with a call (a v1 payload, a port, an abort
-// signal, a callback) wait in the loader's slots object, which Go reads
-// only when the call's flags say they are there.
+// signal) wait in the loader's slots object, which Go reads only when the
+// call's flags say they are there. The values of the round trip itself (an
+// operation's payload, a parsed body, a handler's answer) stay in the
+// loader's held table, and Go refers to them by number (heldValue): a
+// js.Value of an object is a reference with a finalizer, and adding a
+// finalizer grows a list that the runtime walks, so that it cost more
+// than anything else in a round trip once the crossings were gone.
 //
 // The loader (bridge.js) is the other half: it writes a call's text with
 // TextEncoder.encodeInto at the address bridge_buf returns, provides the
@@ -91,7 +96,7 @@ func messageData(flags int32) js.Value {
 
 // Flags of bridge_request and bridge_event.
 const (
-	opPayload = 1 << iota // slots.arg holds the payload
+	opPayload = 1 << iota // the loader holds the payload under the call's number
 	opTimeout             // timeout is options.timeoutMs (NaN: not a number)
 	opSignal              // slots.signal holds options.signal
 )
@@ -100,11 +105,10 @@ const (
 // bridge_request and bridge_event (the id of their window receiver).
 var handles = map[int32]*handle{}
 
-// opArgs reads the payload, options and callback (slots.done) of an
-// operation.
-func opArgs(flags int32, timeout float64) (payload protocol.Value, o protocol.Options, done js.Value) {
+// opArgs reads the payload and options of operation call.
+func opArgs(call, flags int32, timeout float64) (payload protocol.Value, o protocol.Options) {
 	if flags&opPayload != 0 {
-		payload = payloadOf(hostSlots.Get("arg"))
+		payload = heldValue(call)
 	}
 	if flags&opTimeout != 0 {
 		o.HasTimeout, o.TimeoutMs = true, timeout
@@ -115,41 +119,110 @@ func opArgs(flags int32, timeout float64) (payload protocol.Value, o protocol.Op
 	if flags&opSignal != 0 {
 		o.Signal = signal{hostSlots.Get("signal")}
 	}
-	return payload, o, hostSlots.Get("done")
+	return payload, o
 }
 
-// bridgeRequest is request(name, payload, options, done) of bridge id;
-// name is the first n bytes of inBuf.
+// bridgeRequest is request(name, payload, options) of bridge id as
+// operation call (the loader's number for its callback, and for its
+// payload); name is the first n bytes of inBuf. The answer goes to the
+// settle import.
 //
 //go:wasmexport bridge_request
-func bridgeRequest(id, n, flags int32, timeout float64) {
+func bridgeRequest(id, n, flags int32, timeout float64, call int32) {
 	h := handles[id]
 	if h == nil {
 		return
 	}
-	payload, o, done := opArgs(flags, timeout)
+	payload, o := opArgs(call, flags, timeout)
 	h.core.Request(inText(n), payload, o, func(v protocol.Value, e *protocol.Error) {
-		if e != nil {
-			done.Invoke(errValue(e))
-			return
-		}
-		done.Invoke(js.Null(), toJS(v))
+		settle(call, v, e)
 	})
 }
 
-// bridgeEvent is sendEvent(name, payload, options, done) of bridge id.
+// bridgeEvent is sendEvent(name, payload, options) of bridge id as
+// operation call.
 //
 //go:wasmexport bridge_event
-func bridgeEvent(id, n, flags int32, timeout float64) {
+func bridgeEvent(id, n, flags int32, timeout float64, call int32) {
 	h := handles[id]
 	if h == nil {
 		return
 	}
-	payload, o, done := opArgs(flags, timeout)
+	payload, o := opArgs(call, flags, timeout)
 	h.core.SendEvent(inText(n), payload, o, func(e *protocol.Error) {
-		done.Invoke(errValue(e))
+		settle(call, nil, e)
 	})
 }
+
+// hostSettle ends operation call: status 0 with the value held under
+// value (value > 0) or in slots.res (value < 0), status 1 with the error
+// object in slots.res. The loader then forgets the call's payload.
+//
+//go:wasmimport bridge settle
+func hostSettle(call, status, value int32)
+
+// settle ends operation call with v or e.
+func settle(call int32, v protocol.Value, e *protocol.Error) {
+	switch hv, ok := v.(heldValue); {
+	case e != nil:
+		hostSlots.Set("res", errorObject(e))
+		hostSettle(call, 1, 0)
+	case ok:
+		hostSettle(call, 0, int32(hv))
+	default:
+		hostSlots.Set("res", toJS(v))
+		hostSettle(call, 0, -1)
+	}
+}
+
+// hostServe calls the request handler that the loader registered as
+// server with (payload, rid): the payload is held under value (value > 0)
+// or in slots.res. It returns the number under which the loader holds the
+// handler's answer, 0 if the handler returned a promise (respond(rid)
+// follows), -1 if it threw, -2 if it answered undefined.
+//
+//go:wasmimport bridge serve
+func hostServe(server, rid, value int32) int32
+
+// serve hands a request to the loader's handler server and answers r
+// when the handler answered at once.
+func serve(server, rid int32, p protocol.Value, r *protocol.Responder) (answered bool) {
+	value := int32(-1)
+	if hv, ok := p.(heldValue); ok {
+		value = int32(hv)
+	} else {
+		hostSlots.Set("res", toJS(p))
+	}
+	switch a := hostServe(server, rid, value); {
+	case a == 0:
+		return false
+	case a == -1:
+		r.Fail()
+	case a == -2:
+		r.Resolve(nil)
+	default:
+		r.Resolve(heldValue(a))
+	}
+	return true
+}
+
+// heldValue is a value that the loader holds for Go, by its number: the
+// payload of an operation (until the operation settles), or a parsed body
+// or a handler's answer (until the call from JavaScript that made it
+// returns). Go reads it through a js.Value only when it must look inside
+// (a v1 payload, an event for on()).
+type heldValue int32
+
+// js returns the held value as a js.Value.
+func (h heldValue) js() js.Value { return hostHeld.Invoke(int32(h)) }
+
+func (h heldValue) Kind() protocol.Kind            { return jsValue{h.js()}.Kind() }
+func (h heldValue) Bool() bool                     { return jsValue{h.js()}.Bool() }
+func (h heldValue) Float() float64                 { return jsValue{h.js()}.Float() }
+func (h heldValue) String() string                 { return jsValue{h.js()}.String() }
+func (h heldValue) Get(name string) protocol.Value { return jsValue{h.js()}.Get(name) }
+func (h heldValue) Has(name string) bool           { return jsValue{h.js()}.Has(name) }
+func (h heldValue) Size(limit int) int             { return jsValue{h.js()}.Size(limit) }
 
 // Flags of the post import.
 const (
@@ -165,18 +238,19 @@ const (
 //go:wasmimport bridge post
 func hostPostBytes(t int32, p unsafe.Pointer, n, flags int32) int32
 
-// hostParse sets slots.parsed to JSON.parse of the n bytes at p; it
-// returns 0 if that threw.
+// hostParse holds JSON.parse of the n bytes at p and returns its number,
+// or 0 if JSON.parse threw.
 //
 //go:wasmimport bridge parse
 func hostParse(p unsafe.Pointer, n int32) int32
 
-// hostStringify keeps JSON.stringify(slots.arg) and returns the length of
-// its UTF-8 text, -1 if the result is not a string (undefined) or -2 if it
-// threw; hostTake then copies the text to p.
+// hostStringify keeps JSON.stringify of the value held under v (v > 0) or
+// of slots.arg (v = 0) and returns the length of its UTF-8 text, -1 if the
+// result is not a string (undefined) or -2 if it threw; hostTake then
+// copies the text to p.
 //
 //go:wasmimport bridge stringify
-func hostStringify() int32
+func hostStringify(v int32) int32
 
 //go:wasmimport bridge take
 func hostTake(p unsafe.Pointer)
@@ -194,9 +268,14 @@ func postPacked(t int32, flags int32) error {
 }
 
 // stringify returns JSON.stringify(v), or "" for undefined.
-func stringify(v js.Value) (string, error) {
-	hostSlots.Set("arg", v)
-	n := hostStringify()
+func stringify(v protocol.Value) (string, error) {
+	held := int32(0)
+	if hv, ok := v.(heldValue); ok {
+		held = int32(hv)
+	} else {
+		hostSlots.Set("arg", toJS(v))
+	}
+	n := hostStringify(held)
 	switch {
 	case n == -2:
 		return "", jsError{"JSON.stringify failed"}
@@ -208,12 +287,11 @@ func stringify(v js.Value) (string, error) {
 	return unsafe.String(unsafe.SliceData(b), len(b)), nil
 }
 
-// parse returns JSON.parse(text).
-func parse(text string) (js.Value, error) {
-	if hostParse(unsafe.Pointer(unsafe.StringData(text)), int32(len(text))) == 0 {
-		return js.Undefined(), jsError{"JSON.parse failed"}
+// parse returns JSON.parse(text), held by the loader.
+func parse(text string) (protocol.Value, error) {
+	id := hostParse(unsafe.Pointer(unsafe.StringData(text)), int32(len(text)))
+	if id == 0 {
+		return nil, jsError{"JSON.parse failed"}
 	}
-	v := hostSlots.Get("parsed")
-	hostSlots.Set("parsed", js.Undefined())
-	return v, nil
+	return heldValue(id), nil
 }

@@ -220,23 +220,19 @@ func (h *handle) methods() js.Value {
 		}
 		return h.sub(off)
 	})
+	// handleRequest(name, server): server is the loader's number for
+	// the handler (see serve).
 	def("handleRequest", func(args []js.Value) any {
-		fn := arg(args, 1)
+		server := int32(arg(args, 1).Int())
 		off, err := h.core.HandleRequest(str(arg(args, 0)), func(p protocol.Value, r *protocol.Responder) {
 			h.next++
 			id := h.next
 			h.resp[id] = r
-			// The handler answers at once when it can: [value] for a
-			// value, false for a throw; undefined means that respond()
-			// follows (a promise). Answering here saves a second entry
-			// into Go per request.
-			switch res := fn.Invoke(toJS(p), id); res.Type() {
-			case js.TypeObject:
+			// The handler answers at once when it can; otherwise
+			// respond() follows (a promise). Answering here saves a
+			// second entry into Go per request.
+			if serve(server, int32(id), p, r) {
 				delete(h.resp, id)
-				r.Resolve(payloadOf(res.Index(0)))
-			case js.TypeBoolean:
-				delete(h.resp, id)
-				r.Fail()
 			}
 		})
 		if err != nil {

@@ -41,6 +41,9 @@ var (
 
 	// hostSlots is the loader's slots object (see abi.go).
 	hostSlots js.Value
+
+	// hostHeld is the loader's held(n): the value it holds under n.
+	hostHeld js.Value
 )
 
 // jsError is a JavaScript exception caught in Go. Its text is fixed, so
@@ -319,18 +322,14 @@ type codec struct{}
 
 func (codec) Encode(v protocol.Value) (text string, err error) {
 	defer catch(&err, "JSON.stringify failed")
-	return stringify(toJS(v))
+	return stringify(v)
 }
 
 func (codec) Decode(text string) (v protocol.Value, err error) {
 	if text == "" {
 		return jsValue{js.Undefined()}, nil
 	}
-	j, err := parse(text)
-	if err != nil {
-		return nil, err
-	}
-	return jsValue{j}, nil
+	return parse(text)
 }
 
 // signal is an AbortSignal.

@@ -25,6 +25,7 @@ func main() {
 	hostListen = host.Get("listen")
 	hostTarget = host.Get("target")
 	hostSlots = host.Get("slots")
+	hostHeld = host.Get("held")
 	rt := newObject()
 	rt.Set("version", version)
 	rt.Set("newParent", js.FuncOf(newParent))

@@ -99,6 +99,8 @@ func toJS(v protocol.Value) js.Value {
 		return js.Undefined()
 	case jsValue:
 		return x.v
+	case heldValue:
+		return x.js()
 	}
 	switch v.Kind() {
 	case protocol.KindNull:
