@@ -36,7 +36,7 @@ var otherWindow = &winRef{}
 // handle is one bridge as bridge.js sees it.
 type handle struct {
 	core core
-	win  js.Value
+	win  *windowTransport
 	ref  *winRef
 	subs map[int]func()
 	next int
@@ -44,7 +44,7 @@ type handle struct {
 }
 
 func newHandle(win js.Value) *handle {
-	return &handle{win: win, ref: &winRef{}, subs: map[int]func(){}, resp: map[int]*protocol.Responder{}}
+	return &handle{win: &windowTransport{win: win}, ref: &winRef{}, subs: map[int]func(){}, resp: map[int]*protocol.Responder{}}
 }
 
 // receive hands an inbound window message to the bridge: text is origin
@@ -206,6 +206,7 @@ func (h *handle) methods() js.Value {
 		h.core.Destroy()
 		delete(receivers, id)
 		delete(handles, id)
+		h.win.forget()
 		for id, off := range h.subs {
 			off()
 			delete(h.subs, id)
@@ -324,7 +325,7 @@ func newParent(this js.Value, args []js.Value) any {
 		OperationTimeoutMs:     intOf(cfg.Get("operationTimeoutMs")),
 		QueueMaxSize:           int(queue),
 		QueueDisabled:          cfg.Get("queueDisabled").Truthy(),
-		Runtime:                runtimeFor(win),
+		Runtime:                runtimeFor(h.win),
 		OnStateChange:          onState,
 		OnDrop:                 onDrop,
 	})
@@ -391,7 +392,7 @@ func newChild(this js.Value, args []js.Value) any {
 		KeyID:                  str(cfg.Get("keyId")),
 		ConnectionTimeoutMs:    intOf(cfg.Get("connectionTimeoutMs")),
 		OperationTimeoutMs:     intOf(cfg.Get("operationTimeoutMs")),
-		Runtime:                runtimeFor(win),
+		Runtime:                runtimeFor(h.win),
 		OnStateChange:          onState,
 		OnDrop:                 onDrop,
 		OnKeyChange:            onKey,

@@ -154,6 +154,14 @@ func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string
 	return nil
 }
 
+// forget unregisters the window from the loader's targets.
+func (t *windowTransport) forget() {
+	if t.id != 0 {
+		hostTarget.Invoke(t.id)
+		t.id = 0
+	}
+}
+
 func (t *windowTransport) NewChannel() (local, remote protocol.Port, err error) {
 	defer catch(&err, "MessageChannel failed")
 	ch := jsChannel.New()
@@ -379,11 +387,11 @@ func (random) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// runtimeFor returns the protocol runtime of a bridge posting on win.
-func runtimeFor(win js.Value) protocol.Runtime {
+// runtimeFor returns the protocol runtime of a bridge posting on t.
+func runtimeFor(t *windowTransport) protocol.Runtime {
 	return protocol.Runtime{
 		Clock:     clock{},
-		Transport: &windowTransport{win: win},
+		Transport: t,
 		Codec:     codec{},
 		Rand:      random{},
 	}
