@@ -4,8 +4,10 @@
 // syscall/js layer over package protocol. It is built with GOOS=js
 // GOARCH=wasm by `go generate ./assets` and loaded by bridge.js.
 //
-// bridge.js sets globalThis.__caddyBridgeHost (its helpers) before it
-// runs the program; the program registers globalThis.__caddyBridgeRuntime
+// bridge.js provides the imports of module "bridge" and sets
+// globalThis.__caddyBridgeHost (its helpers) before it runs the program;
+// the hot paths then go through the exports and imports of abi.go, the
+// rest through syscall/js. The program registers globalThis.__caddyBridgeRuntime
 // = {version, newParent(cfg), newChild(cfg)}, whose bridges bridge.js
 // wraps into the JS API of DESIGN §7. Every JavaScript callback that the
 // runtime calls is wrapped by bridge.js so that it never throws.
