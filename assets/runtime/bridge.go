@@ -228,12 +228,11 @@ func (h *handle) methods() js.Value {
 		off, err := h.core.HandleRequest(str(arg(args, 0)), func(p protocol.Value, r *protocol.Responder) {
 			h.next++
 			id := h.next
-			h.resp[id] = r
 			// The handler answers at once when it can; otherwise
-			// respond() follows (a promise). Answering here saves a
+			// respond(id) follows (a promise). Answering here saves a
 			// second entry into Go per request.
-			if serve(server, int32(id), p, r) {
-				delete(h.resp, id)
+			if !serve(server, int32(id), p, r) {
+				h.resp[id] = r
 			}
 		})
 		if err != nil {

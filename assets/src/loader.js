@@ -249,6 +249,17 @@ const imports = {
   },
 };
 
+// receive hands the message event e (packed is pack(e.data)) to runtime
+// receiver id, with origin and the flags of bridge_message.
+function receive(id, e, packed, origin, flags) {
+  const data = packed ? e.data.payload : e.data;
+  if (data !== undefined) {
+    slots.data = data;
+    flags |= 4;
+  }
+  enter(wasm.bridge_message, id, origin + NUL + packed, flags, 0);
+}
+
 // deliver hands a message event (or an early-message shim entry) to a
 // runtime bridge; packed is pack(e.data).
 function deliver(h, e, packed, fromPeer) {
@@ -258,26 +269,12 @@ function deliver(h, e, packed, fromPeer) {
     slots.port = ports[0];
     flags |= 2;
   }
-  const data = packed ? e.data.payload : e.data;
-  if (data !== undefined) {
-    slots.data = data;
-    flags |= 4;
-  }
-  enter(wasm.bridge_message, h.id, e.origin + NUL + packed, flags, 0);
+  receive(h.id, e, packed, e.origin, flags);
 }
 
-// listen makes a port hand its messages to receiver id as deliver() does.
+// listen makes a port hand its messages to receiver id.
 function listenPort(port, id) {
-  port.onmessage = (e) => {
-    const packed = pack(e.data);
-    const data = packed ? e.data.payload : e.data;
-    let flags = 0;
-    if (data !== undefined) {
-      slots.data = data;
-      flags = 4;
-    }
-    enter(wasm.bridge_message, id, NUL + packed, flags, 0);
-  };
+  port.onmessage = (e) => receive(id, e, pack(e.data), "", 0);
 }
 
 // operation runs request or sendEvent (the export f) on bridge h.
