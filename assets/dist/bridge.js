@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.0356c171bb72.wasm", import.meta.url);
+const wasmURL = new URL("bridge.e770589ccff2.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -766,6 +766,8 @@ function target(v) {
 
 // The imports of module "bridge" (see abi.go).
 const imports = {
+  dateNow: Date.now,
+  perfNow: performance.now.bind(performance),
   post(t, p, n, flags) {
     try {
       let s = text(p, n), origin;

@@ -255,6 +255,16 @@ func hostStringify(v int32) int32
 //go:wasmimport bridge take
 func hostTake(p unsafe.Pointer)
 
+// hostDateNow is Date.now().
+//
+//go:wasmimport bridge dateNow
+func hostDateNow() float64
+
+// hostPerfNow is performance.now(): monotonic, for timer deadlines.
+//
+//go:wasmimport bridge perfNow
+func hostPerfNow() float64
+
 // target registers a window or a port with the loader and returns the id
 // under which post reaches it.
 func target(v js.Value) int32 { return int32(hostTarget.Invoke(v).Int()) }

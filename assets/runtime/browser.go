@@ -16,15 +16,11 @@ var (
 	jsArray      = global.Get("Array")
 	jsIsArray    = jsArray.Get("isArray")
 	jsHasOwn     = jsObject.Get("hasOwn")
-	jsDate       = global.Get("Date")
 	jsUint8Array = global.Get("Uint8Array")
 	jsChannel    = global.Get("MessageChannel")
 	jsCrypto     = global.Get("crypto")
 	setTimeout   = global.Get("setTimeout")
 	clearTimeout = global.Get("clearTimeout")
-	dateNow      = jsDate.Get("now")
-	jsPerf       = global.Get("performance")
-	perfNow      = jsPerf.Get("now").Call("bind", jsPerf) // monotonic, for timer deadlines
 
 	// hostSize is the loader's size(value, limit) helper: it walks a
 	// value in JavaScript, which is far cheaper than from Go.
@@ -239,7 +235,7 @@ func portOf(v js.Value) protocol.Port {
 // system clock does not move, as setTimeout's own do not.
 type clock struct{}
 
-func (clock) Now() int64 { return int64(dateNow.Invoke().Float()) }
+func (clock) Now() int64 { return int64(hostDateNow()) }
 
 // timer is a pending AfterFunc call.
 type timer struct {
@@ -267,7 +263,7 @@ func init() {
 
 func (clock) AfterFunc(ms int64, f func()) protocol.Timer {
 	timerSeq++
-	t := &timer{due: perfNow.Invoke().Float() + float64(max(ms, 0)), seq: timerSeq, f: f, at: len(timers)}
+	t := &timer{due: hostPerfNow() + float64(max(ms, 0)), seq: timerSeq, f: f, at: len(timers)}
 	timers = append(timers, t)
 	if armedDue == 0 || t.due < armedDue {
 		arm(t.due)
@@ -296,7 +292,7 @@ func arm(due float64) {
 	armedDue = due
 	// Whole milliseconds, rounded up: a browser may truncate a fraction
 	// and fire before due, which would only arm the timeout again.
-	armedHandle = setTimeout.Invoke(fireTimers, math.Ceil(max(due-perfNow.Invoke().Float(), 0)))
+	armedHandle = setTimeout.Invoke(fireTimers, math.Ceil(max(due-hostPerfNow(), 0)))
 }
 
 // runTimers runs the timers that are due, earliest first (as setTimeout
@@ -304,7 +300,7 @@ func arm(due float64) {
 // start and stop timers.
 func runTimers() {
 	for {
-		now := perfNow.Invoke().Float()
+		now := hostPerfNow()
 		var next *timer
 		for _, t := range timers {
 			if next == nil || t.due < next.due || t.due == next.due && t.seq < next.seq {

@@ -190,6 +190,8 @@ function target(v) {
 
 // The imports of module "bridge" (see abi.go).
 const imports = {
+  dateNow: Date.now,
+  perfNow: performance.now.bind(performance),
   post(t, p, n, flags) {
     try {
       let s = text(p, n), origin;
