@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.e770589ccff2.wasm", import.meta.url);
+const wasmURL = new URL("bridge.149a401c90ba.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -709,13 +709,13 @@ function pack(d) {
 // returns. Imports never throw.
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const slots = { data: undefined, port: undefined, arg: undefined, signal: undefined, res: undefined, payload: undefined };
+const slots = { port: undefined, arg: undefined, signal: undefined, res: undefined, payload: undefined };
 const held = new Map();
 let nextHeld = 0;
 let turn = []; // what held keeps until the outermost call returns
 let depth = 0;
 const calls = new Map(); // operation number -> its callback
-const servers = new Map(); // request handlers, by number
+const servers = new Map(); // request handlers and event listeners, by number
 let wasm; // the instance's exports
 let goInstance; // the Go object, to refuse calls once the program has exited
 let jsonOut = null; // stringify()'s text until take() copies it
@@ -726,19 +726,19 @@ function holdForTurn(v) {
   return nextHeld;
 }
 
-// enter calls the export f with the text s written at bridge_buf's
-// address, then clears the slots that went with the call, and once the
-// outermost call returns, what held kept for it.
-function enter(f, id, s, flags, timeout, call) {
+// enter calls the export f(id, n, a, b, c) with the text s (n bytes)
+// written at bridge_buf's address, then clears the slots that went with
+// the call, and once the outermost call returns, what held kept for it.
+function enter(f, id, s, a, b, c) {
   if (goInstance.exited) throw new Error("Go program has already exited");
   const max = s.length * 3;
   const p = wasm.bridge_buf(max);
   const n = max ? encoder.encodeInto(s, new Uint8Array(wasm.mem.buffer, p, max)).written : 0;
   depth++;
   try {
-    f(id, n, flags, timeout, call);
+    f(id, n, a, b, c);
   } finally {
-    slots.data = slots.port = slots.arg = slots.signal = slots.res = undefined;
+    slots.port = slots.arg = slots.signal = slots.res = undefined;
     if (--depth === 0 && turn.length) {
       for (const k of turn) held.delete(k);
       turn = [];
@@ -768,7 +768,7 @@ function target(v) {
 const imports = {
   dateNow: Date.now,
   perfNow: performance.now.bind(performance),
-  post(t, p, n, flags) {
+  post(t, p, n, flags, payload) {
     try {
       let s = text(p, n), origin;
       if (flags & 4) {
@@ -776,7 +776,7 @@ const imports = {
         origin = s.slice(0, i);
         s = s.slice(i + 1);
       }
-      post(targets.get(t), s, flags & 1 ? slots.payload : undefined, origin, flags & 2 ? slots.port : undefined);
+      post(targets.get(t), s, flags & 1 ? (payload > 0 ? held.get(payload) : slots.payload) : undefined, origin, flags & 2 ? slots.port : undefined);
       return 0;
     } catch {
       return 1;
@@ -784,6 +784,7 @@ const imports = {
       slots.payload = slots.port = undefined;
     }
   },
+  size: (v, limit) => Math.min(size(held.get(v), limit), 0x7fffffff),
   parse(p, n) {
     try {
       return holdForTurn(JSON.parse(text(p, n)));
@@ -811,6 +812,12 @@ const imports = {
     held.delete(call);
     if (done) status ? done(v) : done(null, v);
   },
+  emit(listener, value) {
+    const f = servers.get(listener);
+    const v = value > 0 ? held.get(value) : slots.res;
+    slots.res = undefined;
+    if (f) f(v);
+  },
   serve(server, rid, value) {
     const f = servers.get(server);
     const v = value > 0 ? held.get(value) : slots.res;
@@ -831,11 +838,12 @@ const imports = {
 // receiver id, with origin and the flags of bridge_message.
 function receive(id, e, packed, origin, flags) {
   const data = packed ? e.data.payload : e.data;
+  let d = 0;
   if (data !== undefined) {
-    slots.data = data;
+    d = holdForTurn(data);
     flags |= 4;
   }
-  enter(wasm.bridge_message, id, origin + NUL + packed, flags, 0);
+  enter(wasm.bridge_message, id, origin + NUL + packed, flags, d);
 }
 
 // deliver hands a message event (or an early-message shim entry) to a
@@ -853,6 +861,26 @@ function deliver(h, e, packed, fromPeer) {
 // listen makes a port hand its messages to receiver id.
 function listenPort(port, id) {
   port.onmessage = (e) => receive(id, e, pack(e.data), "", 0);
+}
+
+// answering wraps a request handler for the serve import: a handler's
+// value is handed back at once ([value]; false when it throws); a
+// promise's is answered with respond() when it settles (undefined).
+function answering(h, handler) {
+  return (payload, rid) => {
+    let r, thenable;
+    try {
+      r = handler(payload);
+      thenable = r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function";
+    } catch {
+      return false;
+    }
+    if (thenable) {
+      Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
+      return undefined;
+    }
+    return [r];
+  };
 }
 
 // operation runs request or sendEvent (the export f) on bridge h.
@@ -1078,38 +1106,18 @@ class Bridge {
   }
 
   // #subscribe registers sub (an on() listener or a handleRequest()
-  // handler) with the runtime bridge h.
+  // handler) with the runtime bridge h, under a number of servers.
   #subscribe(h, sub) {
-    let id;
-    if (sub.kind === "on") {
-      id = h.on(sub.name, sub.fn);
-    } else {
-      const handler = sub.fn;
-      // A handler's value is handed back at once ([value]; false when it
-      // throws); a promise's is answered with respond() when it settles.
-      const server = ++nextHeld;
-      servers.set(server, (payload, rid) => {
-        let r, thenable;
-        try {
-          r = handler(payload);
-          thenable = r !== null && (typeof r === "object" || typeof r === "function") && typeof r.then === "function";
-        } catch { return false; }
-        if (thenable) {
-          Promise.resolve(r).then((v) => h.respond(rid, true, v), () => h.respond(rid, false));
-          return undefined;
-        }
-        return [r];
-      });
-      id = h.handleRequest(sub.name, server);
-      if (typeof id === "number") {
-        sub.off = () => { h.off(id); servers.delete(server); };
-        return;
-      }
-      servers.delete(server);
-    }
+    const key = ++nextHeld;
+    servers.set(key, sub.kind === "on" ? sub.fn : answering(h, sub.fn));
+    const id = sub.kind === "on" ? h.on(sub.name, key) : h.handleRequest(sub.name, key);
     if (typeof id === "number") {
-      sub.off = () => h.off(id);
+      sub.off = () => {
+        h.off(id);
+        servers.delete(key);
+      };
     } else {
+      servers.delete(key);
       sub.off = null;
       report(toError(id));
     }

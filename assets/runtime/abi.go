@@ -57,18 +57,18 @@ func inText(n int32) string {
 const (
 	msgFromPeer = 1 << iota // the message came from the bridge's peer window
 	msgPort                 // slots.port holds the event's first port
-	msgData                 // slots.data holds the v1 payload, or the raw data
+	msgData                 // the loader holds the v1 payload, or the raw data
 )
 
 // receivers are the message handlers of bridges (their windows) and of
 // ports, by the id that the loader passes to bridge_message.
 var (
-	receivers    = map[int32]func(text string, flags int32){}
+	receivers    = map[int32]func(text string, flags int32, data protocol.Value){}
 	nextReceiver int32
 )
 
 // addReceiver registers f and returns its id.
-func addReceiver(f func(text string, flags int32)) int32 {
+func addReceiver(f func(text string, flags int32, data protocol.Value)) int32 {
 	nextReceiver++
 	receivers[nextReceiver] = f
 	return nextReceiver
@@ -76,22 +76,18 @@ func addReceiver(f func(text string, flags int32)) int32 {
 
 // bridgeMessage hands a message to receiver id: the first n bytes of
 // inBuf are origin NUL packed (see inbound), flags say which slots go
-// with it.
+// with it, and data is the number under which the loader holds the v1
+// payload or the raw data (when flags has msgData).
 //
 //go:wasmexport bridge_message
-func bridgeMessage(id, n, flags int32) {
+func bridgeMessage(id, n, flags, data int32) {
 	if f := receivers[id]; f != nil {
-		f(inText(n), flags)
+		var d protocol.Value = jsValue{js.Undefined()}
+		if flags&msgData != 0 {
+			d = heldValue(data)
+		}
+		f(inText(n), flags, d)
 	}
-}
-
-// messageData returns the data that goes with a message: slots.data, or
-// undefined.
-func messageData(flags int32) js.Value {
-	if flags&msgData == 0 {
-		return js.Undefined()
-	}
-	return hostSlots.Get("data")
 }
 
 // Flags of bridge_request and bridge_event.
@@ -206,11 +202,27 @@ func serve(server, rid int32, p protocol.Value, r *protocol.Responder) (answered
 	return true
 }
 
+// hostEmit calls the event listener that the loader registered as
+// listener with the payload held under value (value > 0) or in slots.res.
+//
+//go:wasmimport bridge emit
+func hostEmit(listener, value int32)
+
+// emit hands an event's payload to the loader's listener.
+func emit(listener int32, p protocol.Value) {
+	if hv, ok := p.(heldValue); ok {
+		hostEmit(listener, int32(hv))
+		return
+	}
+	hostSlots.Set("res", toJS(p))
+	hostEmit(listener, -1)
+}
+
 // heldValue is a value that the loader holds for Go, by its number: the
 // payload of an operation (until the operation settles), or a parsed body
 // or a handler's answer (until the call from JavaScript that made it
 // returns). Go reads it through a js.Value only when it must look inside
-// (a v1 payload, an event for on()).
+// (a raw message that the loader could not pack).
 type heldValue int32
 
 // js returns the held value as a js.Value.
@@ -222,21 +234,29 @@ func (h heldValue) Float() float64                 { return jsValue{h.js()}.Floa
 func (h heldValue) String() string                 { return jsValue{h.js()}.String() }
 func (h heldValue) Get(name string) protocol.Value { return jsValue{h.js()}.Get(name) }
 func (h heldValue) Has(name string) bool           { return jsValue{h.js()}.Has(name) }
-func (h heldValue) Size(limit int) int             { return jsValue{h.js()}.Size(limit) }
+func (h heldValue) Size(limit int) int {
+	return int(hostHeldSize(int32(h), int32(min(limit, math.MaxInt32))))
+}
+
+// hostHeldSize is the loader's size() of the value held under v.
+//
+//go:wasmimport bridge size
+func hostHeldSize(v, limit int32) int32
 
 // Flags of the post import.
 const (
-	postPayload = 1 << iota // slots.payload holds the v1 payload
+	postPayload = 1 << iota // the envelope has a v1 payload
 	postPort                // slots.port is to be transferred
 	postWindow              // the text is origin NUL packed, for a window
 )
 
 // hostPostBytes posts the packed envelope of the n bytes at p on the
-// loader's target t (a window or a port, see target); it returns 0, or 1
+// loader's target t (a window or a port, see target), with the v1 payload
+// held under payload (payload > 0) or in slots.payload; it returns 0, or 1
 // if postMessage threw.
 //
 //go:wasmimport bridge post
-func hostPostBytes(t int32, p unsafe.Pointer, n, flags int32) int32
+func hostPostBytes(t int32, p unsafe.Pointer, n, flags, payload int32) int32
 
 // hostParse holds JSON.parse of the n bytes at p and returns its number,
 // or 0 if JSON.parse threw.
@@ -269,9 +289,18 @@ func hostPerfNow() float64
 // under which post reaches it.
 func target(v js.Value) int32 { return int32(hostTarget.Invoke(v).Int()) }
 
-// postPacked posts packBuf's envelope on target t.
-func postPacked(t int32, flags int32) error {
-	if hostPostBytes(t, unsafe.Pointer(unsafe.SliceData(packBuf)), int32(len(packBuf)), flags) != 0 {
+// postPacked posts packBuf's envelope on target t, with env's v1 payload.
+func postPacked(t int32, flags int32, env *protocol.Envelope) error {
+	var payload int32
+	if env.Payload != nil {
+		flags |= postPayload
+		if hv, ok := env.Payload.(heldValue); ok {
+			payload = int32(hv)
+		} else {
+			hostSlots.Set("payload", toJS(env.Payload))
+		}
+	}
+	if hostPostBytes(t, unsafe.Pointer(unsafe.SliceData(packBuf)), int32(len(packBuf)), flags, payload) != 0 {
 		return jsError{"postMessage failed"}
 	}
 	return nil

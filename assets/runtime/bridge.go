@@ -48,18 +48,19 @@ func newHandle(win js.Value) *handle {
 }
 
 // receive hands an inbound window message to the bridge: text is origin
-// NUL packed (see inbound), flags say which slots go with it.
-func (h *handle) receive(text string, flags int32) {
+// NUL packed (see inbound), flags say which slots go with it, data is the
+// v1 payload or the raw data.
+func (h *handle) receive(text string, flags int32, data protocol.Value) {
 	var src any = otherWindow
 	if flags&msgFromPeer != 0 {
 		src = h.ref
 	}
-	origin, data := inbound(text, messageData(flags))
+	origin, v := inbound(text, data)
 	var p protocol.Port
 	if flags&msgPort != 0 {
 		p = portOf(hostSlots.Get("port"))
 	}
-	h.core.HandleMessage(protocol.Message{Origin: origin, Source: src, Data: data, Port: p})
+	h.core.HandleMessage(protocol.Message{Origin: origin, Source: src, Data: v, Port: p})
 }
 
 // errorObject returns the plain {code, message, details} of an error;
@@ -213,9 +214,11 @@ func (h *handle) methods() js.Value {
 		}
 		return nil
 	})
+	// on(name, listener): listener is the loader's number for the
+	// function (see emit).
 	def("on", func(args []js.Value) any {
-		fn := arg(args, 1)
-		off, err := h.core.On(str(arg(args, 0)), func(p protocol.Value) { fn.Invoke(toJS(p)) })
+		listener := int32(arg(args, 1).Int())
+		off, err := h.core.On(str(arg(args, 0)), func(p protocol.Value) { emit(listener, p) })
 		if err != nil {
 			return errorObject(err)
 		}

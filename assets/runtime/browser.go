@@ -128,15 +128,11 @@ func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string
 			t.id = target(t.win)
 		}
 		flags := int32(postWindow)
-		if env.Payload != nil {
-			hostSlots.Set("payload", toJS(env.Payload))
-			flags |= postPayload
-		}
 		if !tr.IsUndefined() {
 			hostSlots.Set("port", tr)
 			flags |= postPort
 		}
-		return postPacked(t.id, flags)
+		return postPacked(t.id, flags, env)
 	}
 	if t.origin != targetOrigin {
 		t.origin, t.originJS = targetOrigin, js.ValueOf(targetOrigin)
@@ -177,12 +173,7 @@ func (p *port) Post(env *protocol.Envelope) (err error) {
 		if p.id == 0 {
 			p.id = target(p.v)
 		}
-		var flags int32
-		if env.Payload != nil {
-			hostSlots.Set("payload", toJS(env.Payload))
-			flags |= postPayload
-		}
-		return postPacked(p.id, flags)
+		return postPacked(p.id, 0, env)
 	}
 	p.v.Call("postMessage", envelopeObject(env))
 	return nil
@@ -194,9 +185,9 @@ func (p *port) SetHandler(h func(data protocol.Value)) {
 		p.v.Set("onmessage", js.Null())
 		return
 	}
-	p.recv = addReceiver(func(text string, flags int32) {
-		_, data := inbound(text, messageData(flags))
-		h(data)
+	p.recv = addReceiver(func(text string, flags int32, data protocol.Value) {
+		_, v := inbound(text, data)
+		h(v)
 	})
 	hostListen.Invoke(p.v, p.recv) // setting onmessage starts the port
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"strconv"
 	"strings"
-	"syscall/js"
 
 	"github.com/caddybridge/caddy-bridge/protocol"
 )
@@ -63,17 +62,17 @@ type flatEnv struct {
 	version float64
 	seq, ts float64
 	str     [numStrings]string
-	payload js.Value
+	payload protocol.Value
 }
 
 // inbound reads the arguments with which the loader hands over a message:
 // (origin NUL packed, data) where packed is pack()'s result and data the
 // v1 payload, or (origin NUL, data) where data is the message's data as it
 // came.
-func inbound(packed string, data js.Value) (origin string, v protocol.Value) {
+func inbound(packed string, data protocol.Value) (origin string, v protocol.Value) {
 	origin, rest, _ := strings.Cut(packed, sep)
 	if rest == "" {
-		return origin, jsValue{data}
+		return origin, data
 	}
 	e := parseFlat(rest, data)
 	if e == nil {
@@ -84,7 +83,7 @@ func inbound(packed string, data js.Value) (origin string, v protocol.Value) {
 
 // parseFlat parses bits NUL size NUL version NUL seq NUL ts NUL followed by
 // the numStrings string members.
-func parseFlat(s string, payload js.Value) *flatEnv {
+func parseFlat(s string, payload protocol.Value) *flatEnv {
 	e := &flatEnv{payload: payload}
 	var nums [5]uint64
 	for i := range nums {
@@ -171,7 +170,7 @@ func (e *flatEnv) Get(name string) protocol.Value {
 	case bit == hasAuth:
 		return flatAuth{e}
 	case bit == hasPayload:
-		return jsValue{e.payload}
+		return e.payload
 	}
 	return protocol.Undefined
 }
@@ -187,7 +186,7 @@ func (e *flatEnv) Size(limit int) int {
 	if !e.has(hasPayload) {
 		return e.size
 	}
-	return e.size + hostSize.Invoke(e.payload, limit-e.size).Int()
+	return e.size + e.payload.Size(limit-e.size)
 }
 
 // flatAuth is the auth member of a flatEnv.
