@@ -83,6 +83,12 @@ func TestBrowserRawV1Child(t *testing.T) {
 	if got := evalJSON(t, ctx, `b.request("echo", { n: 1 }).then((r) => [r.raw, r.echo.n])`); got != `[true,1]` {
 		t.Errorf("echo: %s", got)
 	}
+	// v1 payloads are structured-cloned, not JSON: what JSON would lose
+	// (a Date, a Map, a typed array, non-ASCII text) arrives both ways.
+	if got := evalJSON(t, ctx, `b.request("echo", { d: new Date(5), m: new Map([["k", "ω😀"]]), u8: new Uint8Array([1, 2, 3]) }).then((r) =>
+		[r.echo.d instanceof Date && r.echo.d.getTime(), r.echo.m instanceof Map && r.echo.m.get("k") === "ω😀", r.echo.u8 instanceof Uint8Array && r.echo.u8[2]])`); got != `[5,true,3]` {
+		t.Errorf("structured payload: %s", got)
+	}
 	if got := evalJSON(t, ctx, `b.request("other").catch((e) => e.code + " " + e.details.remoteError.code)`); got != `"REQUEST_REMOTE_ERROR NOPE"` {
 		t.Errorf("remote error: %s", got)
 	}

@@ -26,7 +26,10 @@ c.handleRequest("later", (p) => Promise.resolve({ later: p }));
 c.handleRequest("rejects", () => Promise.reject(new Error("secret detail")));
 c.handleRequest("badThen", () => ({ get then() { throw new Error("secret detail"); } }));
 c.handleRequest("undef", () => undefined);
+c.handleRequest("échø-😀", (p) => ({ echo: p, len: typeof p === "string" ? p.length : -1 }));
+c.handleRequest("reenter", (p) => { c.sendEvent("nested", p); return { ok: p }; });
 c.on("ping", (p) => { c.sendEvent("pong", p); });
+c.on("ünï-😀", (p) => { c.sendEvent("pong", { back: p }); });
 try {
   await c.whenConnected();
   report({ kind: "connected", sessionId: c.sessionId, parentOrigin: c.parentOrigin, url: location.href, state: c.state });
@@ -164,6 +167,34 @@ func TestBrowserSignedBridge(t *testing.T) {
 	}
 	if got := evalJSON(t, ctx, `b.request("nothing").catch((e) => e.details.remoteError.code)`); got != `"REQUEST_HANDLER_NOT_FOUND"` {
 		t.Errorf("unknown request: %s", got)
+	}
+
+	// Text crosses between JavaScript and the runtime through its memory
+	// as UTF-8: names and payloads with non-ASCII and astral characters,
+	// a lone surrogate (JSON.stringify escapes it), and payloads far
+	// larger than the runtime's first buffer arrive exactly, both ways.
+	if got := evalJSON(t, ctx, `(async () => {
+		const big = "x😀é".repeat(40000);
+		const odd = "a\ud800b";
+		const r1 = await b.request("échø-😀", big);
+		const r2 = await b.request("échø-😀", odd);
+		const w = b.waitForEvent("pong", { timeoutMs: 5000 });
+		await b.sendEvent("ünï-😀", { s: "ω😀", big });
+		const e = await w;
+		return [r1.echo === big, r1.len, r2.echo === odd, e.back.s === "ω😀", e.back.big === big];
+	})()`); got != `[true,160000,true,true,true]` {
+		t.Errorf("text through the runtime: %s", got)
+	}
+	// Calls into the runtime from inside the runtime: a handler that sends
+	// an event before it answers, and a payload whose toJSON sends an
+	// event while the request is being signed.
+	if got := evalJSON(t, ctx, `(async () => {
+		const nested = b.waitForEvent("nested", { timeoutMs: 5000 });
+		const inside = b.waitForEvent("pong", { timeoutMs: 5000 });
+		const r = await b.request("reenter", { toJSON() { b.sendEvent("ping", { from: "toJSON" }); return "v"; } });
+		return [r, await nested, await inside];
+	})()`); got != `[{"ok":"v"},"v",{"from":"toJSON"}]` {
+		t.Errorf("re-entry: %s", got)
 	}
 
 	// Timeouts and abort; a late answer is dropped as unmatched.
