@@ -29,6 +29,7 @@ c.handleRequest("undef", () => undefined);
 c.handleRequest("échø-😀", (p) => ({ echo: p, len: typeof p === "string" ? p.length : -1 }));
 c.handleRequest("reenter", (p) => { c.sendEvent("nested", p); return { ok: p }; });
 c.on("ping", (p) => { c.sendEvent("pong", p); });
+c.on("sendBig", (n) => { c.sendEvent("big", "x".repeat(n)); });
 c.on("ünï-😀", (p) => { c.sendEvent("pong", { back: p }); });
 try {
   await c.whenConnected();
@@ -184,6 +185,21 @@ func TestBrowserSignedBridge(t *testing.T) {
 		return [r1.echo === big, r1.len, r2.echo === odd, e.back.s === "ω😀", e.back.big === big];
 	})()`); got != `[true,160000,true,true,true]` {
 		t.Errorf("text through the runtime: %s", got)
+	}
+	// A message over the size limit (1 MiB) is dropped and counted, and
+	// the next one is delivered.
+	if got := evalJSON(t, ctx, `(async () => {
+		const before = b.stats().droppedBy.size;
+		let big = 0;
+		const off = b.on("big", () => big++);
+		const w = b.waitForEvent("pong", { timeoutMs: 5000 });
+		await b.sendEvent("sendBig", 1100000);
+		await b.sendEvent("ping", { after: true });
+		const p = await w;
+		off();
+		return [b.stats().droppedBy.size - before, big, p];
+	})()`); got != `[1,0,{"after":true}]` {
+		t.Errorf("oversized message: %s", got)
 	}
 	// Calls into the runtime from inside the runtime: a handler that sends
 	// an event before it answers, and a payload whose toJSON sends an

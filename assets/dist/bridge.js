@@ -647,6 +647,7 @@ function size(v, limit) {
 // assets/runtime/flat.go): a crossing costs far more than the work on
 // either side. pack() and post() are the JavaScript halves.
 const NUL = "\0";
+const MAX_MESSAGE = 1 << 20;
 const isText = (v) => typeof v === "string" && v.indexOf(NUL) < 0;
 const isCount = (v) => Number.isSafeInteger(v) && (v > 0 || Object.is(v, 0));
 
@@ -696,6 +697,11 @@ function pack(d) {
     }
   }
   if ((bits & 4096) && version !== 1) return "";
+  // Past the runtime's size limit (protocol.DefaultMaxMessageBytes, as
+  // size() counts), a message goes in unpacked: the runtime's size check
+  // then drops it, and counts it, without its text being copied into the
+  // runtime's memory.
+  if (n > MAX_MESSAGE) return "";
   return bits + NUL + n + NUL + version + NUL + seq + NUL + ts + NUL + sessionId + NUL + type + NUL + name + NUL + requestId + NUL + body + NUL + kid + NUL + mac;
 }
 
