@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.149a401c90ba.wasm", import.meta.url);
+const wasmURL = new URL("bridge.54c2ecd4c6c2.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -770,6 +770,14 @@ function target(v) {
   return nextTarget;
 }
 
+// heldOrRes returns the value held under n (n > 0), or takes slots.res.
+function heldOrRes(n) {
+  if (n > 0) return held.get(n);
+  const v = slots.res;
+  slots.res = undefined;
+  return v;
+}
+
 // The imports of module "bridge" (see abi.go).
 const imports = {
   dateNow: Date.now,
@@ -812,22 +820,19 @@ const imports = {
   },
   settle(call, status, value) {
     const done = calls.get(call);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     calls.delete(call);
     held.delete(call);
     if (done) status ? done(v) : done(null, v);
   },
   emit(listener, value) {
     const f = servers.get(listener);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     if (f) f(v);
   },
   serve(server, rid, value) {
     const f = servers.get(server);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     if (!f) return -1;
     const r = f(v, rid);
     if (r === false) return -1;

@@ -17,11 +17,12 @@ import (
 // parks and resumes goroutines and a string argument or result is a
 // reference with a finalizer, about 13 µs and 4-6 µs each in V8, where an
 // export or an import with bytes in memory costs well under a microsecond.
-// JavaScript values that go with a call (a v1 payload, a port, an abort
-// signal) wait in the loader's slots object, which Go reads only when the
-// call's flags say they are there. The values of the round trip itself (an
-// operation's payload, a parsed body, a handler's answer) stay in the
-// loader's held table, and Go refers to them by number (heldValue): a
+// JavaScript values that go with a call (a port, an abort signal, a value
+// that the loader does not hold) wait in the loader's slots object, which
+// Go reads only when the call's flags say they are there. The values of
+// the round trip itself (an operation's payload, a parsed body, a
+// handler's answer, a v1 payload or an event's) stay in the loader's held
+// table, and Go refers to them by number (heldValue): a
 // js.Value of an object is a reference with a finalizer, and adding a
 // finalizer grows a list that the runtime walks, so that it cost more
 // than anything else in a round trip once the crossings were gone.
@@ -159,16 +160,22 @@ func hostSettle(call, status, value int32)
 
 // settle ends operation call with v or e.
 func settle(call int32, v protocol.Value, e *protocol.Error) {
-	switch hv, ok := v.(heldValue); {
-	case e != nil:
+	if e != nil {
 		hostSlots.Set("res", errorObject(e))
 		hostSettle(call, 1, 0)
-	case ok:
-		hostSettle(call, 0, int32(hv))
-	default:
-		hostSlots.Set("res", toJS(v))
-		hostSettle(call, 0, -1)
+		return
 	}
+	hostSettle(call, 0, heldOr(v, "res"))
+}
+
+// heldOr returns the number under which the loader holds v; for a value
+// that it does not hold, it puts v in slots[slot] and returns -1.
+func heldOr(v protocol.Value, slot string) int32 {
+	if hv, ok := v.(heldValue); ok {
+		return int32(hv)
+	}
+	hostSlots.Set(slot, toJS(v))
+	return -1
 }
 
 // hostServe calls the request handler that the loader registered as
@@ -183,13 +190,7 @@ func hostServe(server, rid, value int32) int32
 // serve hands a request to the loader's handler server and answers r
 // when the handler answered at once.
 func serve(server, rid int32, p protocol.Value, r *protocol.Responder) (answered bool) {
-	value := int32(-1)
-	if hv, ok := p.(heldValue); ok {
-		value = int32(hv)
-	} else {
-		hostSlots.Set("res", toJS(p))
-	}
-	switch a := hostServe(server, rid, value); {
+	switch a := hostServe(server, rid, heldOr(p, "res")); {
 	case a == 0:
 		return false
 	case a == -1:
@@ -210,18 +211,13 @@ func hostEmit(listener, value int32)
 
 // emit hands an event's payload to the loader's listener.
 func emit(listener int32, p protocol.Value) {
-	if hv, ok := p.(heldValue); ok {
-		hostEmit(listener, int32(hv))
-		return
-	}
-	hostSlots.Set("res", toJS(p))
-	hostEmit(listener, -1)
+	hostEmit(listener, heldOr(p, "res"))
 }
 
 // heldValue is a value that the loader holds for Go, by its number: the
-// payload of an operation (until the operation settles), or a parsed body
-// or a handler's answer (until the call from JavaScript that made it
-// returns). Go reads it through a js.Value only when it must look inside
+// payload of an operation (until the operation settles), or a parsed body,
+// a handler's answer or an inbound message's data (until the call from
+// JavaScript that made it returns). Go reads it through a js.Value only when it must look inside
 // (a raw message that the loader could not pack).
 type heldValue int32
 
@@ -265,7 +261,7 @@ func hostPostBytes(t int32, p unsafe.Pointer, n, flags, payload int32) int32
 func hostParse(p unsafe.Pointer, n int32) int32
 
 // hostStringify keeps JSON.stringify of the value held under v (v > 0) or
-// of slots.arg (v = 0) and returns the length of its UTF-8 text, -1 if the
+// of slots.arg (v < 0) and returns the length of its UTF-8 text, -1 if the
 // result is not a string (undefined) or -2 if it threw; hostTake then
 // copies the text to p.
 //
@@ -294,11 +290,7 @@ func postPacked(t int32, flags int32, env *protocol.Envelope) error {
 	var payload int32
 	if env.Payload != nil {
 		flags |= postPayload
-		if hv, ok := env.Payload.(heldValue); ok {
-			payload = int32(hv)
-		} else {
-			hostSlots.Set("payload", toJS(env.Payload))
-		}
+		payload = heldOr(env.Payload, "payload")
 	}
 	if hostPostBytes(t, unsafe.Pointer(unsafe.SliceData(packBuf)), int32(len(packBuf)), flags, payload) != 0 {
 		return jsError{"postMessage failed"}
@@ -308,13 +300,7 @@ func postPacked(t int32, flags int32, env *protocol.Envelope) error {
 
 // stringify returns JSON.stringify(v), or "" for undefined.
 func stringify(v protocol.Value) (string, error) {
-	held := int32(0)
-	if hv, ok := v.(heldValue); ok {
-		held = int32(hv)
-	} else {
-		hostSlots.Set("arg", toJS(v))
-	}
-	n := hostStringify(held)
+	n := hostStringify(heldOr(v, "arg"))
 	switch {
 	case n == -2:
 		return "", jsError{"JSON.stringify failed"}

@@ -194,6 +194,14 @@ function target(v) {
   return nextTarget;
 }
 
+// heldOrRes returns the value held under n (n > 0), or takes slots.res.
+function heldOrRes(n) {
+  if (n > 0) return held.get(n);
+  const v = slots.res;
+  slots.res = undefined;
+  return v;
+}
+
 // The imports of module "bridge" (see abi.go).
 const imports = {
   dateNow: Date.now,
@@ -236,22 +244,19 @@ const imports = {
   },
   settle(call, status, value) {
     const done = calls.get(call);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     calls.delete(call);
     held.delete(call);
     if (done) status ? done(v) : done(null, v);
   },
   emit(listener, value) {
     const f = servers.get(listener);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     if (f) f(v);
   },
   serve(server, rid, value) {
     const f = servers.get(server);
-    const v = value > 0 ? held.get(value) : slots.res;
-    slots.res = undefined;
+    const v = heldOrRes(value);
     if (!f) return -1;
     const r = f(v, rid);
     if (r === false) return -1;
