@@ -853,6 +853,10 @@ export function createIframeChildBridge(config = {}) {
   const b = new IframeChildBridge(config.operationTimeoutMs);
   b._start(async () => {
     if (window.parent === window) throw failure("CONFIG_INVALID_ENVIRONMENT", "This page is not in an iframe.");
+    // The runtime starts loading first: its download and compile are the
+    // longest part of getting ready.
+    const rtP = load();
+    rtP.catch(() => {});
     const url = new URL(location.href);
     let { token, parentOrigin } = sessionParams(url);
     const kept = history.state && typeof history.state === "object" ? history.state.__caddyBridge : null;
@@ -875,15 +879,9 @@ export function createIframeChildBridge(config = {}) {
     if (!token || !parentOrigin) {
       throw failure("CONFIG_INVALID_SRC", "Child bootstrap parameter is missing.", { fieldName: token ? "parentOrigin" : "session" });
     }
-    const rtP = load();
     let s = loadStored(token);
     if (!s) {
-      try {
-        s = await session({ token });
-      } catch (e) {
-        rtP.catch(() => {});
-        throw e;
-      }
+      s = await session({ token });
       store(token, { sessionId: s.sessionId, key: s.key, keyId: s.keyId, signing: s.signing, parentOrigin: s.parentOrigin });
     }
     if (s.parentOrigin !== parentOrigin) {
