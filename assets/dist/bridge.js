@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.54c2ecd4c6c2.wasm", import.meta.url);
+const wasmURL = new URL("bridge.5c6149891473.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -647,7 +647,7 @@ function size(v, limit) {
 // assets/runtime/flat.go): a crossing costs far more than the work on
 // either side. pack() and post() are the JavaScript halves.
 const NUL = "\0";
-const MAX_MESSAGE = 1 << 20;
+let maxMessage = 0; // the runtime's size limit, once it has started
 const isText = (v) => typeof v === "string" && v.indexOf(NUL) < 0;
 const isCount = (v) => Number.isSafeInteger(v) && (v > 0 || Object.is(v, 0));
 
@@ -697,11 +697,10 @@ function pack(d) {
     }
   }
   if ((bits & 4096) && version !== 1) return "";
-  // Past the runtime's size limit (protocol.DefaultMaxMessageBytes, as
-  // size() counts), a message goes in unpacked: the runtime's size check
-  // then drops it, and counts it, without its text being copied into the
-  // runtime's memory.
-  if (n > MAX_MESSAGE) return "";
+  // Past the runtime's size limit (as size() counts), a message goes in
+  // unpacked: the runtime's size check then drops it, and counts it,
+  // without its text being copied into the runtime's memory.
+  if (n > maxMessage) return "";
   return bits + NUL + n + NUL + version + NUL + seq + NUL + ts + NUL + sessionId + NUL + type + NUL + name + NUL + requestId + NUL + body + NUL + kid + NUL + mac;
 }
 
@@ -960,6 +959,7 @@ export function load() {
       delete globalThis.__caddyBridgeHost;
       const rt = globalThis.__caddyBridgeRuntime;
       if (!rt) throw new IframeBridgeError("CONFIG_INVALID_ENVIRONMENT", "The bridge runtime did not start.", {});
+      maxMessage = rt.maxMessageBytes;
       return rt;
     })();
     runtime.catch(() => { runtime = undefined; });

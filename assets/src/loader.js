@@ -71,7 +71,7 @@ function size(v, limit) {
 // assets/runtime/flat.go): a crossing costs far more than the work on
 // either side. pack() and post() are the JavaScript halves.
 const NUL = "\0";
-const MAX_MESSAGE = 1 << 20;
+let maxMessage = 0; // the runtime's size limit, once it has started
 const isText = (v) => typeof v === "string" && v.indexOf(NUL) < 0;
 const isCount = (v) => Number.isSafeInteger(v) && (v > 0 || Object.is(v, 0));
 
@@ -121,11 +121,10 @@ function pack(d) {
     }
   }
   if ((bits & 4096) && version !== 1) return "";
-  // Past the runtime's size limit (protocol.DefaultMaxMessageBytes, as
-  // size() counts), a message goes in unpacked: the runtime's size check
-  // then drops it, and counts it, without its text being copied into the
-  // runtime's memory.
-  if (n > MAX_MESSAGE) return "";
+  // Past the runtime's size limit (as size() counts), a message goes in
+  // unpacked: the runtime's size check then drops it, and counts it,
+  // without its text being copied into the runtime's memory.
+  if (n > maxMessage) return "";
   return bits + NUL + n + NUL + version + NUL + seq + NUL + ts + NUL + sessionId + NUL + type + NUL + name + NUL + requestId + NUL + body + NUL + kid + NUL + mac;
 }
 
@@ -384,6 +383,7 @@ export function load() {
       delete globalThis.__caddyBridgeHost;
       const rt = globalThis.__caddyBridgeRuntime;
       if (!rt) throw new IframeBridgeError("CONFIG_INVALID_ENVIRONMENT", "The bridge runtime did not start.", {});
+      maxMessage = rt.maxMessageBytes;
       return rt;
     })();
     runtime.catch(() => { runtime = undefined; });
