@@ -35,7 +35,10 @@
 //     context per load (empty HTTP cache); warm: the default context, whose
 //     cache the earlier loads filled. LOADS loads of each, interleaved.
 //  3. unless DIAG=0, where a port round trip's time goes, from *-diag pages
-//     that stamp every MessagePort send and message handler in both pages;
+//     that stamp every MessagePort send and message handler in both pages,
+//     then ours v2 alternated with the raw port echo that busy-waits as
+//     long as ours' measured send, child and receive work ("port + ours'
+//     CPU"): what ours costs beyond its own CPU work;
 //  4. with PROFILE=1, V8 CPU profiles of both pages (parent and iframe
 //     targets) during ours' round trips: the functions with the most self
 //     and total time per trip. WebAssembly functions get their Go names
@@ -62,7 +65,8 @@
 // variant), WARMUP (50), LOADS (15 cold and 15 warm loads per variant),
 // DIAG (1), DIAG_ROUNDS (2), PROFILE (0), ISOLATE (1), CADDY (a built
 // Caddy; otherwise ./cmd/caddy is built), CHROMIUM (/usr/bin/chromium),
-// LIMIT (10m, the whole run). Ports 9610-9613 and admin localhost:2699
+// LIMIT (10m, the whole run), FOLDED (a folder: with PROFILE=1, also
+// write each profile there as folded stacks, ms per trip, for callers). Ports 9610-9613 and admin localhost:2699
 // must be free.
 package main
 
@@ -136,6 +140,13 @@ var (
 	oursV1    = &variant{key: "v1", label: "ours v1 (off)", url: originC + "/index.html", version: 1}
 	variants  = []*variant{rawWindow, rawPort, penpal, oursV2, oursV1}
 )
+
+// burnedPort is the raw port echo with ours' own CPU work added: the
+// pages busy-wait, at the same three points, as long as ours' diag pages
+// measured for send, child and receive (its URL is set once they have).
+// Round trips of it beside ours tell how much of ours' round trip that
+// CPU work explains.
+var burnedPort = &variant{key: "portburn", label: "port + ours' CPU"}
 
 type config struct {
 	rounds, n, warmup, loads int
@@ -468,6 +479,8 @@ type bench struct {
 	cold    map[*variant][]float64  // ready, ms
 	warm    map[*variant][]float64  // ready, ms
 	diag    map[*variant][]diagTrip // stamped trips
+	burn    diagTrip                // ours v2's median send, child and receive (burnedPort)
+	burnRT  map[*variant][]float64  // round trips of ours v2 and burnedPort, alternated
 
 	wasmNames map[int]string // PROFILE: function names of the runtime
 }
@@ -480,7 +493,7 @@ func newBench(ctx context.Context, cfg config) (*bench, error) {
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	b := &bench{cfg: cfg, ctx: ctx, bctx: bctx, closeFns: []func(){cancelBrowser, cancelAlloc},
 		rt: map[*variant][]float64{}, rtRound: map[*variant][]float64{}, cold: map[*variant][]float64{},
-		warm: map[*variant][]float64{}, diag: map[*variant][]diagTrip{}}
+		warm: map[*variant][]float64{}, diag: map[*variant][]diagTrip{}, burnRT: map[*variant][]float64{}}
 	if err := startTab(bctx, 30*time.Second); err != nil {
 		b.close()
 		return nil, fmt.Errorf("starting Chromium: %w", err)
@@ -825,6 +838,9 @@ func (b *bench) run() error {
 				}
 			}
 		}
+		if err := b.burned(); err != nil {
+			return err
+		}
 	}
 
 	// 4. CPU profiles of ours.
@@ -982,6 +998,47 @@ func (b *bench) report(diagVs []*variant) {
 			col(func(t diagTrip) float64 { return t.child }),
 			col(func(t diagTrip) float64 { return t.recv }))
 	}
+	if len(b.burnRT[burnedPort]) == 0 {
+		return
+	}
+	o, p := median(b.burnRT[oursV2]), median(b.burnRT[burnedPort])
+	fmt.Printf("\n  The raw port echo with ours' CPU work added (busy-waits of %.3f, %.3f and %.3f ms at send, child and\n", b.burn.send, b.burn.child, b.burn.recv)
+	fmt.Println("  receive), alternated with ours in new tabs; round trip medians, ms:")
+	fmt.Printf("  %-16s %8.3f\n  %-16s %8.3f   ours / it %.2fx: what ours costs beyond its own CPU work\n", oursV2.label, o, burnedPort.label, p, o/p)
+}
+
+// burned runs DIAG_ROUNDS alternated rounds of round trips of ours v2
+// and of the raw port echo that burns ours' measured CPU (burnedPort).
+func (b *bench) burned() error {
+	d := b.diag[oursV2]
+	col := func(f func(diagTrip) float64) float64 {
+		xs := make([]float64, len(d))
+		for i, t := range d {
+			xs[i] = f(t)
+		}
+		return median(xs)
+	}
+	b.burn = diagTrip{send: col(func(t diagTrip) float64 { return t.send }), child: col(func(t diagTrip) float64 { return t.child }), recv: col(func(t diagTrip) float64 { return t.recv })}
+	burnedPort.url = fmt.Sprintf("%s?burn=%.3f,%.3f,%.3f", rawPort.url, b.burn.send, b.burn.child, b.burn.recv)
+	for r := 0; r < b.cfg.diagRounds*2; r++ {
+		for _, v := range order([]*variant{oursV2, burnedPort}, r) {
+			if err := b.alive(); err != nil {
+				return err
+			}
+			err := b.inTab(false, func(ctx context.Context) error {
+				if _, err := load(ctx, v, false); err != nil {
+					return err
+				}
+				t, err := b.roundTrips(ctx, v, b.cfg.n, b.cfg.warmup)
+				b.burnRT[v] = append(b.burnRT[v], t...)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("burned port: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // ---- CPU profiles (PROFILE=1) ---------------------------------------------------
@@ -1095,6 +1152,19 @@ func summarize(title string, p *profiler.Profile, trips int, wasm map[int]string
 		return s
 	}
 	self, inc := map[string]float64{}, map[string]float64{}
+	folded := map[string]float64{}
+	defer func() {
+		if dir := os.Getenv("FOLDED"); dir != "" {
+			var sb strings.Builder
+			for k, v := range folded {
+				fmt.Fprintf(&sb, "%s %.4f\n", k, v/float64(trips))
+			}
+			file := filepath.Join(dir, strings.NewReplacer(" ", "_", ",", "", "(", "", ")", "").Replace(title)+".folded")
+			if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
+				fmt.Fprintf(os.Stderr, "FOLDED: %v\n", err)
+			}
+		}
+	}()
 	for i, id := range p.Samples {
 		d := 0.0
 		if i+1 < len(p.TimeDeltas) {
@@ -1112,13 +1182,16 @@ func summarize(title string, p *profiler.Profile, trips int, wasm map[int]string
 		r.busy += d
 		self[top] += d
 		seen := map[string]bool{}
+		var stack []string
 		for at, ok := id, true; ok; at, ok = parent[at] {
 			s := name(nodes[at])
+			stack = append([]string{s}, stack...)
 			if !seen[s] && s != "(root)" {
 				seen[s] = true
 				inc[s] += d
 			}
 		}
+		folded[strings.Join(stack, ";")] += d
 	}
 	rows := func(m map[string]float64) []profRow {
 		var rs []profRow
