@@ -74,3 +74,28 @@ func TestRuntimeLeavesHeavyPackagesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimePackagesUnderWasm runs the tests of the packages that the
+// runtime is built from (bridgekey, with its WebAssembly-only SHA-256, and
+// protocol) compiled with GOOS=js GOARCH=wasm, under Node.js through Go's
+// own go_js_wasm_exec: the runtime's MACs and key derivations are then
+// checked against crypto/hmac and crypto/hkdf in the form the browser
+// runs, not only in the server's.
+func TestRuntimePackagesUnderWasm(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("Node.js is needed to run the runtime's packages compiled to WebAssembly: apt-get install -y nodejs")
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "go_js_wasm_exec")
+	cmd := exec.Command("go", "test", "-exec", wasmExec, "./bridgekey/...", "./protocol/...")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test under GOOS=js GOARCH=wasm: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
