@@ -38,6 +38,21 @@ func BenchmarkMAC(b *testing.B) {
 			}
 		}
 	})
+	mk := NewMACKey(testKey)
+	b.Run("MACKey.MACString", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			mk.MACString(&m)
+		}
+	})
+	b.Run("MACKey.VerifyMAC", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !mk.VerifyMAC(&m, mac) {
+				b.Fatal("refused")
+			}
+		}
+	})
 	big := m
 	big.Body = bytes.Repeat([]byte("x"), 16<<10)
 	mac = MACString(testKey, &big)

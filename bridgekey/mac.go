@@ -109,16 +109,23 @@ func MACString(key []byte, m *MACInput) string {
 // that is not exactly the canonical encoding of 32 bytes, and for an m with
 // a field of 4 GiB or longer.
 func VerifyMAC(key []byte, m *MACInput, mac string) bool {
-	if len(mac) != macStringLen || !m.fits() {
-		return false
-	}
-	var got [sumSize]byte
-	n, err := b64.Decode(got[:], []byte(mac))
-	if err != nil || n != sumSize {
+	got, ok := decodeMAC(m, mac)
+	if !ok {
 		return false
 	}
 	want := macSum(key, m)
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// decodeMAC decodes mac, which must be exactly the canonical unpadded
+// base64url of 32 bytes, for a message m whose fields can all be
+// length-prefixed.
+func decodeMAC(m *MACInput, mac string) (got [sumSize]byte, ok bool) {
+	if len(mac) != macStringLen || !m.fits() {
+		return got, false
+	}
+	n, err := b64.Decode(got[:], []byte(mac))
+	return got, err == nil && n == sumSize
 }
 
 // fits reports whether every variable-length field of m can be

@@ -205,6 +205,47 @@ func TestMACAllocations(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { VerifyMAC(testKey, &m, mac) }); n != 0 {
 		t.Errorf("VerifyMAC allocates %v times, want 0", n)
 	}
+	mk := NewMACKey(testKey)
+	if n := testing.AllocsPerRun(100, func() { mk.VerifyMAC(&m, mac) }); n != 0 {
+		t.Errorf("MACKey.VerifyMAC allocates %v times, want 0", n)
+	}
+}
+
+// TestMACKey checks MACKey against crypto/hmac for keys shorter than,
+// as long as and longer than a block, and bodies in the stack buffer and
+// past it, and that a copy is independent and Erase spoils it.
+func TestMACKey(t *testing.T) {
+	m := testMACInput()
+	big := m
+	big.Body = bytes.Repeat([]byte("y"), 3000)
+	long := m
+	long.Name = strings.Repeat("n", 700) // the head alone is past the stack buffer
+	for _, n := range []int{0, 1, 31, 32, 63, 64, 65, 100} {
+		key := make([]byte, n)
+		for i := range key {
+			key[i] = byte(i*7 + n)
+		}
+		mk := NewMACKey(key)
+		cp := mk
+		for _, in := range []*MACInput{&m, &big, &long, {}} {
+			want := refMAC(key, in)
+			for _, k := range []*MACKey{&mk, &cp} {
+				mac := k.MACString(in)
+				got, ok := decodeMAC(in, mac)
+				if !ok || !bytes.Equal(got[:], want) {
+					t.Fatalf("key of %d bytes, body of %d: MACKey gives %s, crypto/hmac %x", n, len(in.Body), mac, want)
+				}
+				if !k.VerifyMAC(in, mac) || mac != MACString(key, in) {
+					t.Fatalf("key of %d bytes: MACKey disagrees with MACString or itself", n)
+				}
+			}
+		}
+		mac := mk.MACString(&m)
+		cp.Erase()
+		if cp.VerifyMAC(&m, mac) || !mk.VerifyMAC(&m, mac) {
+			t.Fatalf("key of %d bytes: Erase of a copy: the copy verifies %v, the original %v", n, cp.VerifyMAC(&m, mac), mk.VerifyMAC(&m, mac))
+		}
+	}
 }
 
 // FuzzMAC checks that the MAC encoding is injective (it decodes back to its
@@ -241,9 +282,17 @@ func FuzzMAC(f *testing.F) {
 			t.Fatal("MAC differs from the reference")
 		}
 
+		mk := NewMACKey(testKey)
+		if got := mk.MACString(&a); got != mac || !mk.VerifyMAC(&a, mac) {
+			t.Fatalf("MACKey gives %s, MACString %s", got, mac)
+		}
+
 		// Arbitrary MAC strings: only the canonical one verifies.
 		if VerifyMAC(testKey, &a, macStr) && macStr != mac {
 			t.Fatalf("VerifyMAC accepts %q besides %q", macStr, mac)
+		}
+		if mk.VerifyMAC(&a, macStr) != (macStr == mac) {
+			t.Fatalf("MACKey.VerifyMAC(%q) = %v, its MAC is %q", macStr, !(macStr == mac), mac)
 		}
 
 		// One changed byte.

@@ -7,15 +7,22 @@ import (
 	"github.com/caddybridge/caddy-bridge/bridgekey"
 )
 
-// sessionKey is a key and its id.
+// sessionKey is a key, its id, and the key made ready for MACs.
 type sessionKey struct {
 	id  string
 	key []byte
+	mac bridgekey.MACKey
+}
+
+// newSessionKey returns key with id made ready for MACs.
+func newSessionKey(id string, key []byte) sessionKey {
+	return sessionKey{id: id, key: key, mac: bridgekey.NewMACKey(key)}
 }
 
 // erase zeroes the key and forgets it.
 func (k *sessionKey) erase() {
 	clear(k.key)
+	k.mac.Erase()
 	*k = sessionKey{}
 }
 
@@ -28,14 +35,14 @@ type keyring struct {
 }
 
 // lookup returns the key with id kid, or nil.
-func (r *keyring) lookup(kid string) []byte {
+func (r *keyring) lookup(kid string) *sessionKey {
 	switch {
 	case kid == "":
 		return nil
 	case kid == r.cur.id:
-		return r.cur.key
+		return &r.cur
 	case kid == r.prev.id:
-		return r.prev.key
+		return &r.prev
 	}
 	return nil
 }
@@ -48,7 +55,7 @@ func (r *keyring) rotate(kid string, clock Clock, graceMs int64) {
 	r.dropPrev()
 	next := bridgekey.RotateKey(r.cur.key, kid)
 	r.prev = r.cur
-	r.cur = sessionKey{id: kid, key: next}
+	r.cur = newSessionKey(kid, next)
 	r.prevTimer = clock.AfterFunc(graceMs, func() {
 		r.prevTimer = nil
 		r.prev.erase()

@@ -57,7 +57,7 @@ func (l *link) init(c common, parent bool, receive func(Message, bool)) {
 		l.role, l.outDir, l.inDir = "child", bridgekey.ChildToParent, bridgekey.ParentToChild
 	}
 	if c.signing != SigningOff {
-		l.ring.cur = sessionKey{id: c.kid, key: c.key}
+		l.ring.cur = newSessionKey(c.kid, c.key)
 		l.common.key = nil
 	}
 	l.bucket = newBucket(c.rate, c.burst, c.rt.Clock.Now())
@@ -112,7 +112,7 @@ func (l *link) sign(env *Envelope) {
 	l.outSeq++
 	env.Auth = Auth{KID: l.ring.cur.id, Seq: l.outSeq, TS: l.rt.Clock.Now()}
 	in := macInput(env, l.outDir)
-	env.Auth.MAC = bridgekey.MACString(l.ring.cur.key, &in)
+	env.Auth.MAC = l.ring.cur.mac.MACString(&in)
 }
 
 // macInput returns what the MAC of env covers, in direction dir.

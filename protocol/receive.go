@@ -1,7 +1,5 @@
 package protocol
 
-import "github.com/caddybridge/caddy-bridge/bridgekey"
-
 // check runs the inbound chain that every message passes, in order:
 // origin and source (window messages only; a port is a private pipe), the
 // rate limit, the size limit, the envelope, the version (with the path it
@@ -40,7 +38,7 @@ func (l *link) check(m *Message, viaPort bool, env *Envelope) DropReason {
 		return DropKID
 	}
 	in := macInput(env, l.inDir)
-	if !bridgekey.VerifyMAC(key, &in, env.Auth.MAC) {
+	if !key.mac.VerifyMAC(&in, env.Auth.MAC) {
 		return DropMAC
 	}
 	return dropNone
