@@ -162,11 +162,11 @@ func (e *flatEnv) Get(name string) protocol.Value {
 	case !e.has(bit):
 		return protocol.Undefined
 	case i >= 0:
-		return strValue(e.str[i])
+		return (*strValue)(&e.str[i])
 	case bit == hasProtocol:
-		return strValue(protocol.ProtocolName)
+		return &protocolName
 	case bit == hasVersion:
-		return numValue(e.version)
+		return (*numValue)(&e.version)
 	case bit == hasAuth:
 		return flatAuth{e}
 	case bit == hasPayload:
@@ -218,38 +218,45 @@ func (a flatAuth) Get(name string) protocol.Value {
 	case !a.e.has(bit):
 		return protocol.Undefined
 	case bit == hasKID:
-		return strValue(a.e.str[fKID])
+		return (*strValue)(&a.e.str[fKID])
 	case bit == hasMAC:
-		return strValue(a.e.str[fMAC])
+		return (*strValue)(&a.e.str[fMAC])
 	case bit == hasSeq:
-		return numValue(a.e.seq)
+		return (*numValue)(&a.e.seq)
 	}
-	return numValue(a.e.ts)
+	return (*numValue)(&a.e.ts)
 }
 
 func (a flatAuth) Has(name string) bool { return a.e.has(a.bit(name)) }
 
-// strValue is a string as a protocol.Value.
+// strValue is a string member of a flatEnv as a protocol.Value. Its
+// methods take a pointer (into the flatEnv), so that returning one as an
+// interface does not allocate a copy of the string header, as a string
+// value would.
 type strValue string
 
-func (s strValue) Kind() protocol.Kind       { return protocol.KindString }
-func (s strValue) Bool() bool                { return false }
-func (s strValue) Float() float64            { return 0 }
-func (s strValue) String() string            { return string(s) }
-func (s strValue) Get(string) protocol.Value { return protocol.Undefined }
-func (s strValue) Has(string) bool           { return false }
-func (s strValue) Size(int) int              { return utf16Len(string(s)) + 2 }
+// protocolName is the protocol member of every flatEnv.
+var protocolName = strValue(protocol.ProtocolName)
 
-// numValue is a number as a protocol.Value.
+func (s *strValue) Kind() protocol.Kind       { return protocol.KindString }
+func (s *strValue) Bool() bool                { return false }
+func (s *strValue) Float() float64            { return 0 }
+func (s *strValue) String() string            { return string(*s) }
+func (s *strValue) Get(string) protocol.Value { return protocol.Undefined }
+func (s *strValue) Has(string) bool           { return false }
+func (s *strValue) Size(int) int              { return utf16Len(string(*s)) + 2 }
+
+// numValue is a number member of a flatEnv as a protocol.Value; like
+// strValue, it is used through a pointer.
 type numValue float64
 
-func (n numValue) Kind() protocol.Kind       { return protocol.KindNumber }
-func (n numValue) Bool() bool                { return false }
-func (n numValue) Float() float64            { return float64(n) }
-func (n numValue) String() string            { return "" }
-func (n numValue) Get(string) protocol.Value { return protocol.Undefined }
-func (n numValue) Has(string) bool           { return false }
-func (n numValue) Size(int) int              { return 8 }
+func (n *numValue) Kind() protocol.Kind       { return protocol.KindNumber }
+func (n *numValue) Bool() bool                { return false }
+func (n *numValue) Float() float64            { return float64(*n) }
+func (n *numValue) String() string            { return "" }
+func (n *numValue) Get(string) protocol.Value { return protocol.Undefined }
+func (n *numValue) Has(string) bool           { return false }
+func (n *numValue) Size(int) int              { return 8 }
 
 // utf16Len returns the length of s in UTF-16 code units, as JavaScript
 // counts it.
