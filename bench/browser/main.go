@@ -8,6 +8,10 @@
 //     echo over the port;
 //   - penpal 7 (from npm, bench/browser/node_modules), which also moves to a
 //     MessagePort after its handshake;
+//   - signed JS floor: the raw port echo speaking a signed protocol of
+//     ours' shape in plain JavaScript (pages/signed.js: JSON bodies,
+//     HMAC-SHA256 from noble-hashes over the same fields, seq and MAC
+//     checks), the least that signing every message costs;
 //   - ours v2: bridge.js with the default signing (every message signed,
 //     over a MessagePort): attach("#f") on the parent, createIframeChildBridge
 //     in the iframe, b.request("echo", p);
@@ -66,8 +70,11 @@
 // DIAG (1), DIAG_ROUNDS (2), PROFILE (0), ISOLATE (1), CADDY (a built
 // Caddy; otherwise ./cmd/caddy is built), CHROMIUM (/usr/bin/chromium),
 // LIMIT (10m, the whole run), FOLDED (a folder: with PROFILE=1, also
-// write each profile there as folded stacks, ms per trip, for callers). Ports 9610-9613 and admin localhost:2699
-// must be free.
+// write each profile there as folded stacks, ms per trip, for callers),
+// SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
+// iframe shares the parent's renderer: a round trip then measures both
+// pages' own work, without IPC or two processes competing for the cores).
+// Ports 9610-9613 and admin localhost:2699 must be free.
 package main
 
 import (
@@ -77,6 +84,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -100,7 +108,7 @@ import (
 	"github.com/caddybridge/caddy-bridge/internal/chromium"
 )
 
-//go:embed pages/*.html
+//go:embed pages/*.html pages/*.js
 var pages embed.FS
 
 // The sites. 127.0.0.1 and localhost are different sites, so the iframe
@@ -136,9 +144,10 @@ var (
 	rawWindow = &variant{key: "window", label: "raw window", url: originA + "/base/raw-window.html"}
 	rawPort   = &variant{key: "port", label: "raw port", url: originA + "/base/raw-port.html", diagURL: originA + "/base/raw-port-diag.html"}
 	penpal    = &variant{key: "penpal", label: "penpal 7", url: originA + "/base/penpal.html", diagURL: originA + "/base/penpal-diag.html"}
+	signedJS  = &variant{key: "signed", label: "signed JS floor", url: originA + "/base/signed.html", diagURL: originA + "/base/signed-diag.html"}
 	oursV2    = &variant{key: "v2", label: "ours v2 signed", url: originA + "/index.html", diagURL: originA + "/index-diag.html", version: 2}
 	oursV1    = &variant{key: "v1", label: "ours v1 (off)", url: originC + "/index.html", version: 1}
-	variants  = []*variant{rawWindow, rawPort, penpal, oursV2, oursV1}
+	variants  = []*variant{rawWindow, rawPort, penpal, signedJS, oursV2, oursV1}
 )
 
 // burnedPort is the raw port echo with ours' own CPU work added: the
@@ -151,6 +160,7 @@ var burnedPort = &variant{key: "portburn", label: "port + ours' CPU"}
 type config struct {
 	rounds, n, warmup, loads int
 	diag, profile            bool
+	sameProcess              bool // SAMEPROCESS: no site isolation, so both pages share one renderer
 	diagRounds               int
 	isolate                  bool
 	caddy, chromium          string
@@ -206,7 +216,11 @@ func loadConfig() (config, error) {
 	if err != nil {
 		return c, err
 	}
-	c.diag, c.isolate, c.profile = diag != 0, isolate != 0, profile != 0
+	same, err := envInt("SAMEPROCESS", 0, 0)
+	if err != nil {
+		return c, err
+	}
+	c.diag, c.isolate, c.profile, c.sameProcess = diag != 0, isolate != 0, profile != 0, same != 0
 	c.caddy = os.Getenv("CADDY")
 	c.chromium = os.Getenv("CHROMIUM")
 	if c.chromium == "" {
@@ -229,9 +243,9 @@ func run() error {
 	if _, err := os.Stat(cfg.chromium); err != nil {
 		return fmt.Errorf("Chromium not found at %s (apt-get install chromium, or set CHROMIUM): %w", cfg.chromium, err)
 	}
-	penpalJS, err := os.ReadFile(filepath.Join("bench", "browser", "node_modules", "penpal", "dist", "penpal.mjs"))
+	npm, err := readNPM()
 	if err != nil {
-		return fmt.Errorf("penpal from npm: run `npm ci` in bench/browser, and run this from the repository root: %w", err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -260,7 +274,7 @@ func run() error {
 			return fmt.Errorf("go build ./cmd/caddy: %w", err)
 		}
 	}
-	if err := writeSites(work, penpalJS); err != nil {
+	if err := writeSites(work, npm); err != nil {
 		return err
 	}
 	caddyfile := filepath.Join(work, "Caddyfile")
@@ -288,9 +302,34 @@ func run() error {
 
 // ---- sites ------------------------------------------------------------------
 
+// npmFiles are the files from bench/browser/node_modules that the baseline
+// pages import, by the name they are served under in /base/.
+var npmFiles = map[string]string{
+	"penpal.mjs":     "penpal/dist/penpal.mjs",
+	"noble/hmac.js":  "@noble/hashes/hmac.js",
+	"noble/sha2.js":  "@noble/hashes/sha2.js",
+	"noble/_md.js":   "@noble/hashes/_md.js",
+	"noble/_u64.js":  "@noble/hashes/_u64.js",
+	"noble/utils.js": "@noble/hashes/utils.js",
+}
+
+// readNPM reads npmFiles.
+func readNPM() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for name, file := range npmFiles {
+		b, err := os.ReadFile(filepath.Join("bench", "browser", "node_modules", filepath.FromSlash(file)))
+		if err != nil {
+			return nil, fmt.Errorf("%s from npm: run `npm ci` in bench/browser, and run this from the repository root: %w", file, err)
+		}
+		out[name] = b
+	}
+	return out, nil
+}
+
 // writeSites writes the four sites' pages under work/a … work/d. Every
 // page exists twice: plain, and as *-diag with the stamps of diag.html.
-func writeSites(work string, penpalJS []byte) error {
+// The baselines' sites also get the npm files and signed.js under /base/.
+func writeSites(work string, npm map[string][]byte) error {
 	read := func(name string) (string, error) {
 		b, err := pages.ReadFile("pages/" + name)
 		return string(b), err
@@ -303,7 +342,7 @@ func writeSites(work string, penpalJS []byte) error {
 	pair := func(parent, embed string, baselines bool) []page {
 		ps := []page{{"parent-ours.html", parent, "index"}, {"child-ours.html", embed, "child"}}
 		if baselines {
-			for _, k := range []string{"raw-window", "raw-port", "penpal"} {
+			for _, k := range []string{"raw-window", "raw-port", "penpal", "signed"} {
 				ps = append(ps, page{"parent-" + k + ".html", parent, "base/" + k}, page{"child-" + k + ".html", embed, "base/" + k + "-child"})
 			}
 		}
@@ -333,9 +372,21 @@ func writeSites(work string, penpalJS []byte) error {
 			}
 		}
 	}
+	signed, err := pages.ReadFile("pages/signed.js")
+	if err != nil {
+		return err
+	}
 	for _, s := range []string{"a", "b"} {
-		if err := os.WriteFile(filepath.Join(work, s, "base", "penpal.mjs"), penpalJS, 0o644); err != nil {
-			return err
+		files := map[string][]byte{"signed.js": signed}
+		maps.Copy(files, npm)
+		for name, b := range files {
+			file := filepath.Join(work, s, "base", filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(file, b, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -489,6 +540,9 @@ type diagTrip struct{ total, send, hops, child, recv, post float64 }
 
 func newBench(ctx context.Context, cfg config) (*bench, error) {
 	opts := chromium.Options(cfg.chromium)
+	if cfg.sameProcess {
+		opts = append(opts, chromedp.Flag("disable-site-isolation-trials", true))
+	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	b := &bench{cfg: cfg, ctx: ctx, bctx: bctx, closeFns: []func(){cancelBrowser, cancelAlloc},
@@ -735,6 +789,9 @@ func (b *bench) run() error {
 	if cfg.isolate {
 		res = "5 µs (cross-origin isolated)"
 	}
+	if cfg.sameProcess {
+		fmt.Println("SAMEPROCESS: site isolation is off, so the parent and the iframe share one renderer and one main thread:\na round trip is both pages' work plus an in-process dispatch, without IPC or the two processes' contention")
+	}
 	fmt.Printf("timer resolution %s; round trips: %d rounds × %d timed (+%d warm-up) per variant; ready: %d cold + %d warm loads per variant\n\n",
 		res, cfg.rounds, cfg.n, cfg.warmup, cfg.loads, cfg.loads)
 
@@ -818,7 +875,7 @@ func (b *bench) run() error {
 	}
 
 	// 3. Where a port round trip's time goes.
-	diagVs := []*variant{rawPort, penpal, oursV2}
+	diagVs := []*variant{rawPort, penpal, signedJS, oursV2}
 	if cfg.diag {
 		for r := 0; r < cfg.diagRounds; r++ {
 			for _, v := range order(diagVs, r) {
@@ -949,8 +1006,10 @@ func (b *bench) report(diagVs []*variant) {
 	}{
 		{oursV2, rawPort, 1.3},
 		{oursV2, penpal, 1.0},
+		{oursV2, signedJS, 0},
 		{oursV1, rawWindow, 1.1},
 		{penpal, rawPort, 0},
+		{signedJS, rawPort, 0},
 		{rawWindow, rawPort, 0},
 	} {
 		o, r := ratio(g.x, g.y)
@@ -1066,31 +1125,38 @@ func (b *bench) profile(ctx context.Context, v *variant) ([]profileReport, error
 	if _, err := b.roundTrips(ctx, v, b.cfg.warmup+10, 0); err != nil {
 		return nil, err
 	}
-	parentID := chromedp.FromContext(ctx).Target.TargetID
-	tctx, cancel := stepCtx(ctx, 10*time.Second)
-	infos, err := chromedp.Targets(tctx)
-	cancel()
-	if err != nil {
-		return nil, err
-	}
-	var childID target.ID
-	for _, in := range infos {
-		if in.Type == "iframe" && in.ParentID == parentID {
-			childID = in.TargetID
-		}
-	}
-	if childID == "" {
-		return nil, fmt.Errorf("%s: no iframe target under the page %s", v.label, parentID)
-	}
-	cctx, cancelChild := chromedp.NewContext(ctx, chromedp.WithTargetID(childID), chromedp.WithDetachOnCancel())
-	defer cancelChild()
-	if err := startTab(cctx, 20*time.Second); err != nil {
-		return nil, fmt.Errorf("%s: attaching to the iframe: %w", v.label, err)
-	}
-	sides := []struct {
+	type side struct {
 		name string
 		ctx  context.Context
-	}{{"parent", ctx}, {"iframe", cctx}}
+	}
+	sides := []side{{"parent", ctx}}
+	if b.cfg.sameProcess {
+		// Both pages run on the parent's main thread, in its profile.
+		sides[0].name = "parent and iframe (one process)"
+	} else {
+		parentID := chromedp.FromContext(ctx).Target.TargetID
+		tctx, cancel := stepCtx(ctx, 10*time.Second)
+		infos, err := chromedp.Targets(tctx)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		var childID target.ID
+		for _, in := range infos {
+			if in.Type == "iframe" && in.ParentID == parentID {
+				childID = in.TargetID
+			}
+		}
+		if childID == "" {
+			return nil, fmt.Errorf("%s: no iframe target under the page %s", v.label, parentID)
+		}
+		cctx, cancelChild := chromedp.NewContext(ctx, chromedp.WithTargetID(childID), chromedp.WithDetachOnCancel())
+		defer cancelChild()
+		if err := startTab(cctx, 20*time.Second); err != nil {
+			return nil, fmt.Errorf("%s: attaching to the iframe: %w", v.label, err)
+		}
+		sides = append(sides, side{"iframe", cctx})
+	}
 	for _, s := range sides {
 		c, cancel := stepCtx(s.ctx, 10*time.Second)
 		_, err := chromedp.Call(c, profiler.Enable, cdp.Empty{})

@@ -14,10 +14,15 @@ root=$(cd "$here/../.." && pwd)
 command -v npm >/dev/null || { echo "npm is missing: apt-get install -y npm" >&2; exit 1; }
 [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || { echo "Chromium is missing: apt-get install -y chromium" >&2; exit 1; }
 
-# penpal from the lock file (npm ci), unless node_modules already has that version.
-want=$(node -p 'require(process.argv[1]).packages["node_modules/penpal"].version' "$here/package-lock.json")
-have=$(node -p 'require(process.argv[1]).version' "$here/node_modules/penpal/package.json" 2>/dev/null || true)
-if [[ $want != "$have" || ! -f $here/node_modules/penpal/dist/penpal.mjs ]]; then
+# penpal and noble-hashes from the lock file (npm ci), unless node_modules
+# already has those versions.
+stale=
+for pkg in penpal @noble/hashes; do
+	want=$(node -p 'require(process.argv[1]).packages["node_modules/" + process.argv[2]].version' "$here/package-lock.json" "$pkg")
+	have=$(node -p 'require(process.argv[1]).version' "$here/node_modules/$pkg/package.json" 2>/dev/null || true)
+	[[ $want == "$have" ]] || stale=1
+done
+if [[ -n $stale ]]; then
 	echo "npm ci in bench/browser" >&2
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
