@@ -93,6 +93,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -530,13 +531,29 @@ type bench struct {
 	cold    map[*variant][]float64  // ready, ms
 	warm    map[*variant][]float64  // ready, ms
 	diag    map[*variant][]diagTrip // stamped trips
-	burn    diagTrip                // ours v2's median send, child and receive (burnedPort)
+	burn    diagTrip                // the medians of ours v2's diag trips (burnedPort burns send, child, recv)
 	burnRT  map[*variant][]float64  // round trips of ours v2 and burnedPort, alternated
 
 	wasmNames map[int]string // PROFILE: function names of the runtime
 }
 
 type diagTrip struct{ total, send, hops, child, recv, post float64 }
+
+// medianTrip returns the median of each part of trips, part by part.
+func medianTrip(trips []diagTrip) diagTrip {
+	col := func(f func(diagTrip) float64) float64 {
+		xs := make([]float64, len(trips))
+		for i, t := range trips {
+			xs[i] = f(t)
+		}
+		return median(xs)
+	}
+	return diagTrip{
+		total: col(func(t diagTrip) float64 { return t.total }), send: col(func(t diagTrip) float64 { return t.send }),
+		hops: col(func(t diagTrip) float64 { return t.hops }), child: col(func(t diagTrip) float64 { return t.child }),
+		recv: col(func(t diagTrip) float64 { return t.recv }), post: col(func(t diagTrip) float64 { return t.post }),
+	}
+}
 
 func newBench(ctx context.Context, cfg config) (*bench, error) {
 	opts := chromium.Options(cfg.chromium)
@@ -1017,7 +1034,7 @@ func (b *bench) report(diagVs []*variant) {
 		if g.goal > 0 {
 			goal = fmt.Sprintf("goal <= %.1fx: %s", g.goal, verdict(o <= g.goal))
 		}
-		fmt.Printf("  %-16s / %-12s %6.2fx  %6.2fx   %s\n", g.x.label, g.y.label, o, r, goal)
+		fmt.Printf("  %-16s / %-15s %6.2fx  %6.2fx   %s\n", g.x.label, g.y.label, o, r, goal)
 	}
 
 	fmt.Println("\nReady (ms since the parent's navigation start; median [p90])")
@@ -1043,19 +1060,8 @@ func (b *bench) report(diagVs []*variant) {
 	fmt.Println("  'in post' can include the peer's work; send + hops + child + receive is the critical path.")
 	fmt.Printf("  %-16s %8s %8s %8s %8s %8s %8s\n", "variant", "total", "send", "hops", "in post", "child", "receive")
 	for _, v := range diagVs {
-		d := b.diag[v]
-		col := func(f func(diagTrip) float64) float64 {
-			xs := make([]float64, len(d))
-			for i, t := range d {
-				xs[i] = f(t)
-			}
-			return median(xs)
-		}
-		fmt.Printf("  %-16s %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f\n", v.label,
-			col(func(t diagTrip) float64 { return t.total }), col(func(t diagTrip) float64 { return t.send }),
-			col(func(t diagTrip) float64 { return t.hops }), col(func(t diagTrip) float64 { return t.post }),
-			col(func(t diagTrip) float64 { return t.child }),
-			col(func(t diagTrip) float64 { return t.recv }))
+		m := medianTrip(b.diag[v])
+		fmt.Printf("  %-16s %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f\n", v.label, m.total, m.send, m.hops, m.post, m.child, m.recv)
 	}
 	if len(b.burnRT[burnedPort]) == 0 {
 		return
@@ -1069,15 +1075,7 @@ func (b *bench) report(diagVs []*variant) {
 // burned runs DIAG_ROUNDS alternated rounds of round trips of ours v2
 // and of the raw port echo that burns ours' measured CPU (burnedPort).
 func (b *bench) burned() error {
-	d := b.diag[oursV2]
-	col := func(f func(diagTrip) float64) float64 {
-		xs := make([]float64, len(d))
-		for i, t := range d {
-			xs[i] = f(t)
-		}
-		return median(xs)
-	}
-	b.burn = diagTrip{send: col(func(t diagTrip) float64 { return t.send }), child: col(func(t diagTrip) float64 { return t.child }), recv: col(func(t diagTrip) float64 { return t.recv })}
+	b.burn = medianTrip(b.diag[oursV2])
 	burnedPort.url = fmt.Sprintf("%s?burn=%.3f,%.3f,%.3f", rawPort.url, b.burn.send, b.burn.child, b.burn.recv)
 	for r := 0; r < b.cfg.diagRounds*2; r++ {
 		for _, v := range order([]*variant{oursV2, burnedPort}, r) {
@@ -1218,19 +1216,8 @@ func summarize(title string, p *profiler.Profile, trips int, wasm map[int]string
 		return s
 	}
 	self, inc := map[string]float64{}, map[string]float64{}
-	folded := map[string]float64{}
-	defer func() {
-		if dir := os.Getenv("FOLDED"); dir != "" {
-			var sb strings.Builder
-			for k, v := range folded {
-				fmt.Fprintf(&sb, "%s %.4f\n", k, v/float64(trips))
-			}
-			file := filepath.Join(dir, strings.NewReplacer(" ", "_", ",", "", "(", "", ")", "").Replace(title)+".folded")
-			if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
-				fmt.Fprintf(os.Stderr, "FOLDED: %v\n", err)
-			}
-		}
-	}()
+	foldDir := os.Getenv("FOLDED")
+	folded := map[string]float64{} // FOLDED: time by whole stack, root first
 	for i, id := range p.Samples {
 		d := 0.0
 		if i+1 < len(p.TimeDeltas) {
@@ -1248,16 +1235,31 @@ func summarize(title string, p *profiler.Profile, trips int, wasm map[int]string
 		r.busy += d
 		self[top] += d
 		seen := map[string]bool{}
-		var stack []string
+		var stack []string // leaf first
 		for at, ok := id, true; ok; at, ok = parent[at] {
 			s := name(nodes[at])
-			stack = append([]string{s}, stack...)
+			if foldDir != "" {
+				stack = append(stack, s)
+			}
 			if !seen[s] && s != "(root)" {
 				seen[s] = true
 				inc[s] += d
 			}
 		}
-		folded[strings.Join(stack, ";")] += d
+		if foldDir != "" {
+			slices.Reverse(stack)
+			folded[strings.Join(stack, ";")] += d
+		}
+	}
+	if foldDir != "" {
+		var sb strings.Builder
+		for k, v := range folded {
+			fmt.Fprintf(&sb, "%s %.4f\n", k, v/float64(trips))
+		}
+		file := filepath.Join(foldDir, strings.NewReplacer(" ", "_", ",", "", "(", "", ")", "").Replace(title)+".folded")
+		if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "FOLDED: %v\n", err)
+		}
 	}
 	rows := func(m map[string]float64) []profRow {
 		var rs []profRow
