@@ -1,7 +1,5 @@
 package bridgekey
 
-import "crypto/subtle"
-
 // Direction values for MACInput.Direction.
 const (
 	// ParentToChild is the direction of messages from the parent page to
@@ -89,19 +87,19 @@ func appendMACHead(b []byte, m *MACInput) []byte {
 
 // MAC returns the MAC of the message that m describes:
 // HMAC-SHA256(key, AppendMACMessage(nil, m)), 32 bytes. It panics if a field
-// of m is 4 GiB or longer.
+// of m is 4 GiB or longer. For many MACs under one key, NewMACKey is
+// cheaper: these functions make one per call.
 func MAC(key []byte, m *MACInput) []byte {
-	sum := macSum(key, m)
+	k := NewMACKey(key)
+	sum := k.sum(m)
 	return sum[:]
 }
 
 // MACString returns MAC(key, m) as unpadded base64url, 43 characters: the
 // form of the mac member of a v2 message's auth.
 func MACString(key []byte, m *MACInput) string {
-	sum := macSum(key, m)
-	var out [macStringLen]byte
-	b64.Encode(out[:], sum[:])
-	return string(out[:])
+	k := NewMACKey(key)
+	return k.MACString(m)
 }
 
 // VerifyMAC reports whether mac, in unpadded base64url, is the MAC of m
@@ -109,12 +107,8 @@ func MACString(key []byte, m *MACInput) string {
 // that is not exactly the canonical encoding of 32 bytes, and for an m with
 // a field of 4 GiB or longer.
 func VerifyMAC(key []byte, m *MACInput, mac string) bool {
-	got, ok := decodeMAC(m, mac)
-	if !ok {
-		return false
-	}
-	want := macSum(key, m)
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	k := NewMACKey(key)
+	return k.VerifyMAC(m, mac)
 }
 
 // decodeMAC decodes mac, which must be exactly the canonical unpadded
@@ -137,15 +131,4 @@ func (m *MACInput) fits() bool {
 		}
 	}
 	return fieldFits(len(m.Body))
-}
-
-// macSum computes the MAC of m. A body that does not fit in the stack
-// buffer after the other fields is hashed in place rather than copied.
-func macSum(key []byte, m *MACInput) [sumSize]byte {
-	var stack [1024]byte
-	b := appendMACHead(stack[:blockSize], m)
-	if len(b)+len(m.Body) <= len(stack) {
-		return hmacSHA256(key, append(b, m.Body...), nil)
-	}
-	return hmacSHA256(key, b, m.Body)
 }

@@ -9,13 +9,14 @@ import (
 // MACKey is a session key made ready for many MACs: HMAC-SHA256's states
 // after the key's inner and outer pad blocks are hashed once, when the key
 // is set, so that each MAC afterwards hashes two SHA-256 blocks fewer (a
-// typical v2 message: 5 blocks instead of 7). It gives the same MACs as
-// MACString and VerifyMAC.
+// typical v2 message: 5 blocks instead of 7). MAC, MACString and
+// VerifyMAC make one per call.
 //
 // It hashes with sha256lite on every platform, so that the runtime's code
 // path (where crypto/sha256 would link Go's FIPS 140 module) is the one
-// the host's tests run too; the server signs no messages. A MACKey holds
-// no pointers: copying it copies the states.
+// the host's tests run too; the server signs no messages, and the tests
+// check it against crypto/hmac. A MACKey holds no pointers: copying it
+// copies the states.
 type MACKey struct {
 	inner, outer sha256lite.Digest
 }
