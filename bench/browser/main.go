@@ -27,7 +27,7 @@
 // It measures:
 //
 //  1. request round trips: after ready and a warm-up, N sequential echo
-//     requests of {n, s: "hello"} per variant and round, timed in the parent
+//     requests of {n, s: "hello"} (PAYLOAD characters longer) per variant and round, timed in the parent
 //     page with performance.now(); ROUNDS rounds, the order of the variants
 //     rotated each round (and reversed every other round, so that no
 //     variant always follows the same one); median, p99 and mean over all
@@ -71,7 +71,8 @@
 // Caddy; otherwise ./cmd/caddy is built), CHROMIUM (/usr/bin/chromium),
 // LIMIT (10m, the whole run), FOLDED (a folder: with PROFILE=1, also
 // write each profile there as folded stacks, ms per trip, for callers),
-// SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
+// PAYLOAD (0: characters added to the echoed "hello", for larger
+// messages), SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
 // iframe shares the parent's renderer: a round trip then measures both
 // pages' own work, without IPC or two processes competing for the cores).
 // Ports 9610-9613 and admin localhost:2699 must be free.
@@ -160,6 +161,7 @@ var burnedPort = &variant{key: "portburn", label: "port + ours' CPU"}
 
 type config struct {
 	rounds, n, warmup, loads int
+	payload                  int // PAYLOAD: characters added to the echoed string
 	diag, profile            bool
 	sameProcess              bool // SAMEPROCESS: no site isolation, so both pages share one renderer
 	diagRounds               int
@@ -200,6 +202,7 @@ func loadConfig() (config, error) {
 		{"WARMUP", &c.warmup, 50, 0},
 		{"LOADS", &c.loads, 15, 1},
 		{"DIAG_ROUNDS", &c.diagRounds, 2, 1},
+		{"PAYLOAD", &c.payload, 0, 0},
 	} {
 		if *p.dst, err = envInt(p.name, p.def, p.min); err != nil {
 			return c, err
@@ -674,24 +677,24 @@ func (b *bench) roundTrips(ctx context.Context, v *variant, n, warmup int) ([]fl
 	c, cancel := stepCtx(ctx, 120*time.Second)
 	defer cancel()
 	t, err := chromedp.Run(c, chromedp.Evaluate[trips](fmt.Sprintf(`(async () => {
-		const B = window.bench, W = %d, N = %d;
+		const B = window.bench, W = %d, N = %d, S = "hello" + "x".repeat(%d);
 		let bad = 0, sample = "";
 		const check = (r, i) => {
-			if (r && r.n === i && r.s === "hello" && Object.keys(r).length === 2) return;
+			if (r && r.n === i && r.s === S && Object.keys(r).length === 2) return;
 			bad++;
 			if (!sample) sample = JSON.stringify(r) + " for n=" + i;
 		};
-		for (let i = 0; i < W; i++) check(await B.call({ n: i, s: "hello" }), i);
+		for (let i = 0; i < W; i++) check(await B.call({ n: i, s: S }), i);
 		const t = new Array(N);
 		for (let i = 0; i < N; i++) {
-			const p = { n: W + i, s: "hello" };
+			const p = { n: W + i, s: S };
 			const t0 = performance.now();
 			const r = await B.call(p);
 			t[i] = performance.now() - t0;
 			check(r, W + i);
 		}
 		return { t, bad, sample };
-	})()`, warmup, n), chromedp.EvalAwaitPromise))
+	})()`, warmup, n, b.cfg.payload), chromedp.EvalAwaitPromise))
 	if err != nil {
 		return nil, fmt.Errorf("%s: round trips: %w", v.label, err)
 	}
@@ -717,22 +720,22 @@ func (b *bench) diagTrips(ctx context.Context, v *variant) ([]diagTrip, error) {
 	c, cancel := stepCtx(ctx, 120*time.Second)
 	defer cancel()
 	r, err := chromedp.Run(c, chromedp.Evaluate[diagResult](fmt.Sprintf(`(async () => {
-		const B = window.bench, D = window.__diag, W = %d, N = %d;
+		const B = window.bench, D = window.__diag, W = %d, N = %d, S = "hello" + "x".repeat(%d);
 		let bad = 0;
-		for (let i = 0; i < W; i++) await B.call({ n: i, s: "hello" });
+		for (let i = 0; i < W; i++) await B.call({ n: i, s: S });
 		const rows = [];
 		for (let i = 0; i < N; i++) {
-			const p = { n: W + i, s: "hello" };
+			const p = { n: W + i, s: S };
 			const s0 = D.sends.length, r0 = D.recvs.length;
 			const t0 = performance.now();
 			const r = await B.call(p);
 			const t2 = performance.now();
-			if (!r || r.n !== W + i || r.s !== "hello") bad++;
+			if (!r || r.n !== W + i || r.s !== S) bad++;
 			rows.push([t0, D.sends[s0], D.recvs[D.recvs.length - 1], D.sent[s0], t2, D.sends.length - s0, D.recvs.length - r0]);
 		}
 		const child = await Promise.race([window.__diagChild(), new Promise((_, reject) => setTimeout(() => reject(new Error("no child dump")), 10000))]);
 		return { rows, bad, child };
-	})()`, b.cfg.warmup, b.cfg.n), chromedp.EvalAwaitPromise))
+	})()`, b.cfg.warmup, b.cfg.n, b.cfg.payload), chromedp.EvalAwaitPromise))
 	if err != nil {
 		return nil, fmt.Errorf("%s: diag round trips: %w", v.label, err)
 	}
@@ -809,8 +812,9 @@ func (b *bench) run() error {
 	if cfg.sameProcess {
 		fmt.Println("SAMEPROCESS: site isolation is off, so the parent and the iframe share one renderer and one main thread:\na round trip is both pages' work plus an in-process dispatch, without IPC or the two processes' contention")
 	}
-	fmt.Printf("timer resolution %s; round trips: %d rounds × %d timed (+%d warm-up) per variant; ready: %d cold + %d warm loads per variant\n\n",
+	fmt.Printf("timer resolution %s; round trips: %d rounds × %d timed (+%d warm-up) per variant; ready: %d cold + %d warm loads per variant\n",
 		res, cfg.rounds, cfg.n, cfg.warmup, cfg.loads, cfg.loads)
+	fmt.Printf("echoed payload: {n, s} with s %d characters long\n\n", 5+cfg.payload)
 
 	// Smoke: every variant loads, answers correctly and says its version;
 	// this also fills the default context's cache for the warm loads.
