@@ -69,7 +69,10 @@
 // variant), WARMUP (50), LOADS (15 cold and 15 warm loads per variant),
 // DIAG (1), DIAG_ROUNDS (2), PROFILE (0), ISOLATE (1), CADDY (a built
 // Caddy; otherwise ./cmd/caddy is built), CHROMIUM (/usr/bin/chromium),
-// LIMIT (10m, the whole run), FOLDED (a folder: with PROFILE=1, also
+// CADDY_B (a second built Caddy, from another checkout: its runtime runs
+// beside ours as "ours v2 (B)" on ports 9614/9615, admin localhost:2700,
+// for comparing two builds of the runtime in one run), LIMIT (10m, the
+// whole run), FOLDED (a folder: with PROFILE=1, also
 // write each profile there as folded stacks, ms per trip, for callers),
 // PAYLOAD (0: characters added to the echoed "hello", for larger
 // messages), SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
@@ -121,6 +124,12 @@ const (
 	portC     = 9612 // parent: ours v1 (signing off)
 	portD     = 9613 // embed of portC
 	adminAddr = "localhost:2699"
+
+	// With CADDY_B, a second Caddy (another build of the runtime) serves
+	// ours v2 on these.
+	portE      = 9614 // parent: ours v2 (B)
+	portF      = 9615 // embed of portE
+	adminAddrB = "localhost:2700"
 )
 
 var (
@@ -128,6 +137,8 @@ var (
 	originB = fmt.Sprintf("http://localhost:%d", portB)
 	originC = fmt.Sprintf("http://127.0.0.1:%d", portC)
 	originD = fmt.Sprintf("http://localhost:%d", portD)
+	originE = fmt.Sprintf("http://127.0.0.1:%d", portE)
+	originF = fmt.Sprintf("http://localhost:%d", portF)
 )
 
 // variant is one way of talking to the iframe. Every parent page defines
@@ -149,6 +160,7 @@ var (
 	signedJS  = &variant{key: "signed", label: "signed JS floor", url: originA + "/base/signed.html", diagURL: originA + "/base/signed-diag.html"}
 	oursV2    = &variant{key: "v2", label: "ours v2 signed", url: originA + "/index.html", diagURL: originA + "/index-diag.html", version: 2}
 	oursV1    = &variant{key: "v1", label: "ours v1 (off)", url: originC + "/index.html", version: 1}
+	oursV2B   = &variant{key: "v2b", label: "ours v2 (B)", url: originE + "/index.html", diagURL: originE + "/index-diag.html", version: 2}
 	variants  = []*variant{rawWindow, rawPort, penpal, signedJS, oursV2, oursV1}
 )
 
@@ -167,6 +179,7 @@ type config struct {
 	diagRounds               int
 	isolate                  bool
 	caddy, chromium          string
+	caddyB                   string // CADDY_B: a second Caddy, whose runtime runs as "ours v2 (B)"
 	limit                    time.Duration
 }
 
@@ -226,6 +239,7 @@ func loadConfig() (config, error) {
 	}
 	c.diag, c.isolate, c.profile, c.sameProcess = diag != 0, isolate != 0, profile != 0, same != 0
 	c.caddy = os.Getenv("CADDY")
+	c.caddyB = os.Getenv("CADDY_B")
 	c.chromium = os.Getenv("CHROMIUM")
 	if c.chromium == "" {
 		c.chromium = chromium.DefaultPath
@@ -256,7 +270,12 @@ func run() error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.limit)
 	defer cancel()
 
-	for _, a := range []string{fmt.Sprint("127.0.0.1:", portA), fmt.Sprint("127.0.0.1:", portB), fmt.Sprint("127.0.0.1:", portC), fmt.Sprint("127.0.0.1:", portD), adminAddr} {
+	addrs := []string{fmt.Sprint("127.0.0.1:", portA), fmt.Sprint("127.0.0.1:", portB), fmt.Sprint("127.0.0.1:", portC), fmt.Sprint("127.0.0.1:", portD), adminAddr}
+	if cfg.caddyB != "" {
+		addrs = append(addrs, fmt.Sprint("127.0.0.1:", portE), fmt.Sprint("127.0.0.1:", portF), adminAddrB)
+		variants = append(variants, oursV2B)
+	}
+	for _, a := range addrs {
 		if c, err := net.DialTimeout("tcp", a, 300*time.Millisecond); err == nil {
 			c.Close()
 			return fmt.Errorf("%s is already in use", a)
@@ -282,14 +301,25 @@ func run() error {
 		return err
 	}
 	caddyfile := filepath.Join(work, "Caddyfile")
-	if err := os.WriteFile(caddyfile, []byte(caddyConfig(work, cfg.isolate)), 0o644); err != nil {
+	if err := os.WriteFile(caddyfile, []byte(caddyConfig(work, cfg.isolate, false)), 0o644); err != nil {
 		return err
 	}
-	caddy, err := startCaddy(ctx, cfg.caddy, caddyfile, work)
+	caddy, err := startCaddy(ctx, cfg.caddy, caddyfile, work, "caddy.log", rawWindow.url, oursV2.url, originB+"/child.html", oursV1.url, originD+"/child.html")
 	if err != nil {
 		return err
 	}
 	defer caddy.stop()
+	if cfg.caddyB != "" {
+		caddyfileB := filepath.Join(work, "Caddyfile.b")
+		if err := os.WriteFile(caddyfileB, []byte(caddyConfig(work, cfg.isolate, true)), 0o644); err != nil {
+			return err
+		}
+		caddyB, err := startCaddy(ctx, cfg.caddyB, caddyfileB, work, "caddy-b.log", oursV2B.url, originF+"/child.html")
+		if err != nil {
+			return fmt.Errorf("CADDY_B: %w", err)
+		}
+		defer caddyB.stop()
+	}
 
 	b, err := newBench(ctx, cfg)
 	if err != nil {
@@ -352,8 +382,8 @@ func writeSites(work string, npm map[string][]byte) error {
 		}
 		return ps
 	}
-	all := append(pair("a", "b", true), pair("c", "d", false)...)
-	origins := map[string][2]string{"a": {originA, originB}, "b": {originA, originB}, "c": {originC, originD}, "d": {originC, originD}}
+	all := append(append(pair("a", "b", true), pair("c", "d", false)...), pair("e", "f", false)...)
+	origins := map[string][2]string{"a": {originA, originB}, "b": {originA, originB}, "c": {originC, originD}, "d": {originC, originD}, "e": {originE, originF}, "f": {originE, originF}}
 	for _, p := range all {
 		tmpl, err := read(p.tmpl)
 		if err != nil {
@@ -397,8 +427,9 @@ func writeSites(work string, npm map[string][]byte) error {
 }
 
 // caddyConfig is the Caddyfile of the four sites. On 9610/9611 the bridge
-// is off under /base/ (the baselines); 9612/9613 have signing off.
-func caddyConfig(work string, isolate bool) string {
+// is off under /base/ (the baselines); 9612/9613 have signing off. With
+// second, it is the Caddyfile of CADDY_B's two sites (9614/9615, ours v2).
+func caddyConfig(work string, isolate, second bool) string {
 	iso := ""
 	if isolate {
 		iso = `
@@ -425,7 +456,11 @@ func caddyConfig(work string, isolate bool) string {
 `, origin, matcher, m, role, peer, block, iso, filepath.Join(work, dir))
 	}
 	off := " {\n\t\t\tsigning off\n\t\t}"
-	return fmt.Sprintf(`{
+	admin, storage := adminAddr, "storage"
+	if second {
+		admin, storage = adminAddrB, "storage-b"
+	}
+	head := fmt.Sprintf(`{
 	admin %s
 	persist_config off
 	auto_https off
@@ -433,7 +468,11 @@ func caddyConfig(work string, isolate bool) string {
 	default_bind 127.0.0.1 [::1]
 	storage file_system %s
 }
-`, adminAddr, filepath.Join(work, "storage")) +
+`, admin, filepath.Join(work, storage))
+	if second {
+		return head + site(originE, "e", "embed", originF, "", false) + site(originF, "f", "parent", originE, "", false)
+	}
+	return head +
 		site(originA, "a", "embed", originB, "", true) +
 		site(originB, "b", "parent", originA, "", true) +
 		site(originC, "c", "embed", originD, off, false) +
@@ -448,8 +487,10 @@ type caddyProc struct {
 
 // startCaddy runs Caddy and waits (20 s at most) until every site serves
 // its page.
-func startCaddy(ctx context.Context, bin, caddyfile, work string) (*caddyProc, error) {
-	logName := filepath.Join(work, "caddy.log")
+// startCaddy runs bin with caddyfile, logging to work/logName, and waits
+// until it serves every probe URL.
+func startCaddy(ctx context.Context, bin, caddyfile, work, logName string, probes ...string) (*caddyProc, error) {
+	logName = filepath.Join(work, logName)
 	logFile, err := os.Create(logName)
 	if err != nil {
 		return nil, err
@@ -467,7 +508,6 @@ func startCaddy(ctx context.Context, bin, caddyfile, work string) (*caddyProc, e
 		logFile.Close()
 		close(p.exited)
 	}()
-	probes := []string{rawWindow.url, oursV2.url, originB + "/child.html", oursV1.url, originD + "/child.html"}
 	deadline := time.Now().Add(20 * time.Second)
 	client := &http.Client{Timeout: time.Second}
 	for len(probes) > 0 {
@@ -897,6 +937,9 @@ func (b *bench) run() error {
 
 	// 3. Where a port round trip's time goes.
 	diagVs := []*variant{rawPort, penpal, signedJS, oursV2}
+	if cfg.caddyB != "" {
+		diagVs = append(diagVs, oursV2B)
+	}
 	if cfg.diag {
 		for r := 0; r < cfg.diagRounds; r++ {
 			for _, v := range order(diagVs, r) {
@@ -1021,10 +1064,15 @@ func (b *bench) report(diagVs []*variant) {
 		return median(b.rt[x]) / median(b.rt[y]), b.roundRatio(x, y)
 	}
 	fmt.Println("\n  ratios of medians (overall; median of per-round ratios), goal")
-	for _, g := range []struct {
+	type ratioRow struct {
 		x, y *variant
 		goal float64
-	}{
+	}
+	var extra []ratioRow
+	if len(b.rt[oursV2B]) > 0 {
+		extra = append(extra, ratioRow{oursV2, oursV2B, 0})
+	}
+	for _, g := range append([]ratioRow{
 		{oursV2, rawPort, 1.3},
 		{oursV2, penpal, 1.0},
 		{oursV2, signedJS, 0},
@@ -1032,7 +1080,7 @@ func (b *bench) report(diagVs []*variant) {
 		{penpal, rawPort, 0},
 		{signedJS, rawPort, 0},
 		{rawWindow, rawPort, 0},
-	} {
+	}, extra...) {
 		o, r := ratio(g.x, g.y)
 		goal := ""
 		if g.goal > 0 {
