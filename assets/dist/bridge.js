@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.eac33e85d27a.wasm", import.meta.url);
+const wasmURL = new URL("bridge.01c7ac1841fb.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
