@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.01c7ac1841fb.wasm", import.meta.url);
+const wasmURL = new URL("bridge.fc07a9a2f999.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 const SESSION_PARAM = "__iframeBridgeSessionId";
 const PARENT_PARAM = "__iframeBridgeParentOrigin";
@@ -805,14 +805,15 @@ const imports = {
       return 0;
     }
   },
-  stringify(v) {
+  stringify(v, p, cap) {
     const x = v > 0 ? held.get(v) : slots.arg;
     slots.arg = undefined;
     try {
       const s = JSON.stringify(x);
       if (typeof s !== "string") return -1;
+      if (s.length * 3 <= cap) return encoder.encodeInto(s, new Uint8Array(wasm.mem.buffer, p, cap)).written;
       jsonOut = encoder.encode(s);
-      return jsonOut.length;
+      return -3 - jsonOut.length;
     } catch {
       return -2;
     }

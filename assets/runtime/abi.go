@@ -83,7 +83,7 @@ func addReceiver(f func(text string, flags int32, data protocol.Value)) int32 {
 //go:wasmexport bridge_message
 func bridgeMessage(id, n, flags, data int32) {
 	if f := receivers[id]; f != nil {
-		var d protocol.Value = jsValue{js.Undefined()}
+		d := undefinedValue
 		if flags&msgData != 0 {
 			d = heldValue(data)
 		}
@@ -260,13 +260,15 @@ func hostPostBytes(t int32, p unsafe.Pointer, n, flags, payload int32) int32
 //go:wasmimport bridge parse
 func hostParse(p unsafe.Pointer, n int32) int32
 
-// hostStringify keeps JSON.stringify of the value held under v (v > 0) or
-// of slots.arg (v < 0) and returns the length of its UTF-8 text, -1 if the
-// result is not a string (undefined) or -2 if it threw; hostTake then
-// copies the text to p.
+// hostStringify runs JSON.stringify on the value held under v (v > 0) or
+// on slots.arg (v < 0). When its UTF-8 text surely fits in the capacity
+// bytes at p, it writes it there and returns its length; otherwise it
+// keeps the text and returns -3 minus its length, and hostTake copies it
+// to a buffer of that length. It returns -1 if the result is not a string
+// (undefined) and -2 if JSON.stringify threw.
 //
 //go:wasmimport bridge stringify
-func hostStringify(v int32) int32
+func hostStringify(v int32, p unsafe.Pointer, capacity int32) int32
 
 //go:wasmimport bridge take
 func hostTake(p unsafe.Pointer)
@@ -300,17 +302,24 @@ func postPacked(t int32, flags int32, env *protocol.Envelope) error {
 
 // stringify returns JSON.stringify(v), or "" for undefined.
 func stringify(v protocol.Value) (string, error) {
-	n := hostStringify(heldOr(v, "arg"))
+	n := hostStringify(heldOr(v, "arg"), unsafe.Pointer(unsafe.SliceData(jsonBuf)), int32(len(jsonBuf)))
 	switch {
 	case n == -2:
 		return "", jsError{"JSON.stringify failed"}
-	case n <= 0:
+	case n == -1:
 		return "", nil
+	case n >= 0:
+		return string(jsonBuf[:n]), nil
 	}
-	b := make([]byte, n)
+	b := make([]byte, -3-n)
 	hostTake(unsafe.Pointer(unsafe.SliceData(b)))
 	return unsafe.String(unsafe.SliceData(b), len(b)), nil
 }
+
+// jsonBuf receives JSON.stringify's text when it is short. A call into the
+// runtime from inside JSON.stringify (a toJSON that sends an event) uses
+// it too, but copies its own text out before the outer call writes.
+var jsonBuf = make([]byte, 4096)
 
 // parse returns JSON.parse(text), held by the loader.
 func parse(text string) (protocol.Value, error) {

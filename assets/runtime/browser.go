@@ -322,7 +322,7 @@ func (codec) Encode(v protocol.Value) (text string, err error) {
 
 func (codec) Decode(text string) (v protocol.Value, err error) {
 	if text == "" {
-		return jsValue{js.Undefined()}, nil
+		return undefinedValue, nil
 	}
 	return parse(text)
 }

@@ -13,6 +13,10 @@ type jsValue struct {
 	v js.Value
 }
 
+// undefinedValue is undefined as a protocol.Value, boxed once: a jsValue
+// in an interface is an allocation.
+var undefinedValue protocol.Value = jsValue{js.Undefined()}
+
 // wrap returns v as a protocol.Value.
 func wrap(v js.Value) protocol.Value { return jsValue{v} }
 
@@ -69,7 +73,7 @@ func (j jsValue) String() string {
 
 func (j jsValue) Get(name string) protocol.Value {
 	if j.v.Type() != js.TypeObject {
-		return jsValue{js.Undefined()}
+		return undefinedValue
 	}
 	return jsValue{j.v.Get(name)}
 }

@@ -229,14 +229,15 @@ const imports = {
       return 0;
     }
   },
-  stringify(v) {
+  stringify(v, p, cap) {
     const x = v > 0 ? held.get(v) : slots.arg;
     slots.arg = undefined;
     try {
       const s = JSON.stringify(x);
       if (typeof s !== "string") return -1;
+      if (s.length * 3 <= cap) return encoder.encodeInto(s, new Uint8Array(wasm.mem.buffer, p, cap)).written;
       jsonOut = encoder.encode(s);
-      return jsonOut.length;
+      return -3 - jsonOut.length;
     } catch {
       return -2;
     }
