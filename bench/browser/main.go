@@ -42,7 +42,8 @@
 //     that stamp every MessagePort send and message handler in both pages,
 //     then ours v2 alternated with the raw port echo that busy-waits as
 //     long as ours' measured send, child and receive work ("port + ours'
-//     CPU"): what ours costs beyond its own CPU work;
+//     CPU"): what ours costs beyond those wall-time stretches (waits for a
+//     core included);
 //  4. with PROFILE=1, V8 CPU profiles of both pages (parent and iframe
 //     targets) during ours' round trips: the functions with the most self
 //     and total time per trip. WebAssembly functions get their Go names
@@ -1121,7 +1122,7 @@ func (b *bench) report(diagVs []*variant) {
 	o, p := median(b.burnRT[oursV2]), median(b.burnRT[burnedPort])
 	fmt.Printf("\n  The raw port echo with ours' CPU work added (busy-waits of %.3f, %.3f and %.3f ms at send, child and\n", b.burn.send, b.burn.child, b.burn.recv)
 	fmt.Println("  receive), alternated with ours in new tabs; round trip medians, ms:")
-	fmt.Printf("  %-16s %8.3f\n  %-16s %8.3f   ours / it %.2fx: what ours costs beyond its own CPU work\n", oursV2.label, o, burnedPort.label, p, o/p)
+	fmt.Printf("  %-16s %8.3f\n  %-16s %8.3f   ours / it %.2fx: what ours costs beyond its measured stretches\n", oursV2.label, o, burnedPort.label, p, o/p)
 }
 
 // burned runs DIAG_ROUNDS alternated rounds of round trips of ours v2
