@@ -147,7 +147,6 @@ var (
 // performance.now() when the peer is ready, call echoes p through the
 // iframe, info returns the bridge's stats() (ours) or {}.
 type variant struct {
-	key     string
 	label   string
 	url     string
 	diagURL string // "" when the variant has no port to stamp
@@ -155,13 +154,13 @@ type variant struct {
 }
 
 var (
-	rawWindow = &variant{key: "window", label: "raw window", url: originA + "/base/raw-window.html"}
-	rawPort   = &variant{key: "port", label: "raw port", url: originA + "/base/raw-port.html", diagURL: originA + "/base/raw-port-diag.html"}
-	penpal    = &variant{key: "penpal", label: "penpal 7", url: originA + "/base/penpal.html", diagURL: originA + "/base/penpal-diag.html"}
-	signedJS  = &variant{key: "signed", label: "signed JS floor", url: originA + "/base/signed.html", diagURL: originA + "/base/signed-diag.html"}
-	oursV2    = &variant{key: "v2", label: "ours v2 signed", url: originA + "/index.html", diagURL: originA + "/index-diag.html", version: 2}
-	oursV1    = &variant{key: "v1", label: "ours v1 (off)", url: originC + "/index.html", version: 1}
-	oursV2B   = &variant{key: "v2b", label: "ours v2 (B)", url: originE + "/index.html", diagURL: originE + "/index-diag.html", version: 2}
+	rawWindow = &variant{label: "raw window", url: originA + "/base/raw-window.html"}
+	rawPort   = &variant{label: "raw port", url: originA + "/base/raw-port.html", diagURL: originA + "/base/raw-port-diag.html"}
+	penpal    = &variant{label: "penpal 7", url: originA + "/base/penpal.html", diagURL: originA + "/base/penpal-diag.html"}
+	signedJS  = &variant{label: "signed JS floor", url: originA + "/base/signed.html", diagURL: originA + "/base/signed-diag.html"}
+	oursV2    = &variant{label: "ours v2 signed", url: originA + "/index.html", diagURL: originA + "/index-diag.html", version: 2}
+	oursV1    = &variant{label: "ours v1 (off)", url: originC + "/index.html", version: 1}
+	oursV2B   = &variant{label: "ours v2 (B)", url: originE + "/index.html", diagURL: originE + "/index-diag.html", version: 2}
 	variants  = []*variant{rawWindow, rawPort, penpal, signedJS, oursV2, oursV1}
 )
 
@@ -170,7 +169,7 @@ var (
 // measured for send, child and receive (its URL is set once they have).
 // Round trips of it beside ours tell how much of ours' round trip that
 // CPU work explains.
-var burnedPort = &variant{key: "portburn", label: "port + ours' CPU"}
+var burnedPort = &variant{label: "port + ours' CPU"}
 
 type config struct {
 	rounds, n, warmup, loads int
