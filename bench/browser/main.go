@@ -71,15 +71,17 @@
 // DIAG (1), DIAG_ROUNDS (2), PROFILE (0), ISOLATE (1), CADDY (a built
 // Caddy; otherwise ./cmd/caddy is built), CHROMIUM (/usr/bin/chromium),
 // CADDY_B (a second built Caddy, from another checkout: its runtime runs
-// beside ours as "ours v2 (B)" on ports 9614/9615, admin localhost:2700,
-// for comparing two builds of the runtime in one run), LIMIT (10m, the
+// beside ours as "ours v2 (B)" on ports 9614/9615 and "ours v1 (B)"
+// (signing off) on 9616/9617, admin localhost:2700, for comparing two
+// builds of the runtime in one run), LIMIT (10m, the
 // whole run), FOLDED (a folder: with PROFILE=1, also
 // write each profile there as folded stacks, ms per trip, for callers),
 // PAYLOAD (0: characters added to the echoed "hello", for larger
 // messages), SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
 // iframe shares the parent's renderer: a round trip then measures both
 // pages' own work, without IPC or two processes competing for the cores).
-// Ports 9610-9613 and admin localhost:2699 must be free.
+// Ports 9610-9613 and admin localhost:2699 (with CADDY_B also 9614-9617
+// and localhost:2700) must be free.
 package main
 
 import (
@@ -130,6 +132,8 @@ const (
 	// ours v2 on these.
 	portE      = 9614 // parent: ours v2 (B)
 	portF      = 9615 // embed of portE
+	portG      = 9616 // parent: ours v1 (B), signing off
+	portH      = 9617 // embed of portG
 	adminAddrB = "localhost:2700"
 )
 
@@ -140,6 +144,8 @@ var (
 	originD = fmt.Sprintf("http://localhost:%d", portD)
 	originE = fmt.Sprintf("http://127.0.0.1:%d", portE)
 	originF = fmt.Sprintf("http://localhost:%d", portF)
+	originG = fmt.Sprintf("http://127.0.0.1:%d", portG)
+	originH = fmt.Sprintf("http://localhost:%d", portH)
 )
 
 // variant is one way of talking to the iframe. Every parent page defines
@@ -161,6 +167,7 @@ var (
 	oursV2    = &variant{label: "ours v2 signed", url: originA + "/index.html", diagURL: originA + "/index-diag.html", version: 2}
 	oursV1    = &variant{label: "ours v1 (off)", url: originC + "/index.html", version: 1}
 	oursV2B   = &variant{label: "ours v2 (B)", url: originE + "/index.html", diagURL: originE + "/index-diag.html", version: 2}
+	oursV1B   = &variant{label: "ours v1 (B)", url: originG + "/index.html", version: 1}
 	variants  = []*variant{rawWindow, rawPort, penpal, signedJS, oursV2, oursV1}
 )
 
@@ -272,8 +279,8 @@ func run() error {
 
 	addrs := []string{fmt.Sprint("127.0.0.1:", portA), fmt.Sprint("127.0.0.1:", portB), fmt.Sprint("127.0.0.1:", portC), fmt.Sprint("127.0.0.1:", portD), adminAddr}
 	if cfg.caddyB != "" {
-		addrs = append(addrs, fmt.Sprint("127.0.0.1:", portE), fmt.Sprint("127.0.0.1:", portF), adminAddrB)
-		variants = append(variants, oursV2B)
+		addrs = append(addrs, fmt.Sprint("127.0.0.1:", portE), fmt.Sprint("127.0.0.1:", portF), fmt.Sprint("127.0.0.1:", portG), fmt.Sprint("127.0.0.1:", portH), adminAddrB)
+		variants = append(variants, oursV2B, oursV1B)
 	}
 	for _, a := range addrs {
 		if c, err := net.DialTimeout("tcp", a, 300*time.Millisecond); err == nil {
@@ -314,7 +321,7 @@ func run() error {
 		if err := os.WriteFile(caddyfileB, []byte(caddyConfig(work, cfg.isolate, true)), 0o644); err != nil {
 			return err
 		}
-		caddyB, err := startCaddy(ctx, cfg.caddyB, caddyfileB, work, "caddy-b.log", oursV2B.url, originF+"/child.html")
+		caddyB, err := startCaddy(ctx, cfg.caddyB, caddyfileB, work, "caddy-b.log", oursV2B.url, originF+"/child.html", oursV1B.url, originH+"/child.html")
 		if err != nil {
 			return fmt.Errorf("CADDY_B: %w", err)
 		}
@@ -382,8 +389,8 @@ func writeSites(work string, npm map[string][]byte) error {
 		}
 		return ps
 	}
-	all := append(append(pair("a", "b", true), pair("c", "d", false)...), pair("e", "f", false)...)
-	origins := map[string][2]string{"a": {originA, originB}, "b": {originA, originB}, "c": {originC, originD}, "d": {originC, originD}, "e": {originE, originF}, "f": {originE, originF}}
+	all := append(append(append(pair("a", "b", true), pair("c", "d", false)...), pair("e", "f", false)...), pair("g", "h", false)...)
+	origins := map[string][2]string{"a": {originA, originB}, "b": {originA, originB}, "c": {originC, originD}, "d": {originC, originD}, "e": {originE, originF}, "f": {originE, originF}, "g": {originG, originH}, "h": {originG, originH}}
 	for _, p := range all {
 		tmpl, err := read(p.tmpl)
 		if err != nil {
@@ -428,7 +435,8 @@ func writeSites(work string, npm map[string][]byte) error {
 
 // caddyConfig is the Caddyfile of the four sites. On 9610/9611 the bridge
 // is off under /base/ (the baselines); 9612/9613 have signing off. With
-// second, it is the Caddyfile of CADDY_B's two sites (9614/9615, ours v2).
+// second, it is the Caddyfile of CADDY_B's four sites (9614/9615, ours v2;
+// 9616/9617, ours v1 with signing off).
 func caddyConfig(work string, isolate, second bool) string {
 	iso := ""
 	if isolate {
@@ -470,7 +478,8 @@ func caddyConfig(work string, isolate, second bool) string {
 }
 `, admin, filepath.Join(work, storage))
 	if second {
-		return head + site(originE, "e", "embed", originF, "", false) + site(originF, "f", "parent", originE, "", false)
+		return head + site(originE, "e", "embed", originF, "", false) + site(originF, "f", "parent", originE, "", false) +
+			site(originG, "g", "embed", originH, off, false) + site(originH, "h", "parent", originG, off, false)
 	}
 	return head +
 		site(originA, "a", "embed", originB, "", true) +
@@ -1070,7 +1079,7 @@ func (b *bench) report(diagVs []*variant) {
 	}
 	var extra []ratioRow
 	if len(b.rt[oursV2B]) > 0 {
-		extra = append(extra, ratioRow{oursV2, oursV2B, 0})
+		extra = append(extra, ratioRow{oursV2, oursV2B, 0}, ratioRow{oursV1, oursV1B, 0})
 	}
 	for _, g := range append([]ratioRow{
 		{oursV2, rawPort, 1.3},
