@@ -79,7 +79,9 @@
 // PAYLOAD (0: characters added to the echoed "hello", for larger
 // messages), SAMEPROCESS (0; 1 turns Chromium's site isolation off, so that the
 // iframe shares the parent's renderer: a round trip then measures both
-// pages' own work, without IPC or two processes competing for the cores).
+// pages' own work, without IPC or two processes competing for the cores),
+// JSFLAGS (V8 flags passed to Chromium as --js-flags, for trials such as
+// --no-wasm-tier-up).
 // Ports 9610-9613 and admin localhost:2699 (with CADDY_B also 9614-9617
 // and localhost:2700) must be free.
 package main
@@ -187,6 +189,7 @@ type config struct {
 	isolate                  bool
 	caddy, chromium          string
 	caddyB                   string // CADDY_B: a second Caddy, whose runtime runs as "ours v2 (B)"
+	jsFlags                  string // JSFLAGS: V8 flags for Chromium's --js-flags
 	limit                    time.Duration
 }
 
@@ -247,6 +250,7 @@ func loadConfig() (config, error) {
 	c.diag, c.isolate, c.profile, c.sameProcess = diag != 0, isolate != 0, profile != 0, same != 0
 	c.caddy = os.Getenv("CADDY")
 	c.caddyB = os.Getenv("CADDY_B")
+	c.jsFlags = os.Getenv("JSFLAGS")
 	c.chromium = os.Getenv("CHROMIUM")
 	if c.chromium == "" {
 		c.chromium = chromium.DefaultPath
@@ -611,6 +615,9 @@ func newBench(ctx context.Context, cfg config) (*bench, error) {
 	opts := chromium.Options(cfg.chromium)
 	if cfg.sameProcess {
 		opts = append(opts, chromedp.Flag("disable-site-isolation-trials", true))
+	}
+	if cfg.jsFlags != "" {
+		opts = append(opts, chromedp.Flag("js-flags", cfg.jsFlags))
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
