@@ -131,7 +131,7 @@ const (
 	adminAddr = "localhost:2699"
 
 	// With CADDY_B, a second Caddy (another build of the runtime) serves
-	// ours v2 on these.
+	// ours v2 and ours v1 (signing off) on these.
 	portE      = 9614 // parent: ours v2 (B)
 	portF      = 9615 // embed of portE
 	portG      = 9616 // parent: ours v1 (B), signing off
@@ -188,7 +188,7 @@ type config struct {
 	diagRounds               int
 	isolate                  bool
 	caddy, chromium          string
-	caddyB                   string // CADDY_B: a second Caddy, whose runtime runs as "ours v2 (B)"
+	caddyB                   string // CADDY_B: a second Caddy, whose runtime runs as "ours v2 (B)" and "ours v1 (B)"
 	jsFlags                  string // JSFLAGS: V8 flags for Chromium's --js-flags
 	limit                    time.Duration
 }
@@ -867,6 +867,9 @@ func (b *bench) run() error {
 	}
 	if cfg.sameProcess {
 		fmt.Println("SAMEPROCESS: site isolation is off, so the parent and the iframe share one renderer and one main thread:\na round trip is both pages' work plus an in-process dispatch, without IPC or the two processes' contention")
+	}
+	if cfg.jsFlags != "" {
+		fmt.Printf("JSFLAGS: Chromium runs with --js-flags=%q\n", cfg.jsFlags)
 	}
 	fmt.Printf("timer resolution %s; round trips: %d rounds × %d timed (+%d warm-up) per variant; ready: %d cold + %d warm loads per variant\n",
 		res, cfg.rounds, cfg.n, cfg.warmup, cfg.loads, cfg.loads)
