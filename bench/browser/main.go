@@ -17,6 +17,11 @@
 //     in the iframe, b.request("echo", p);
 //   - ours v1: the same pages on a second pair of sites with `signing off`
 //     (unsigned iframe-bridge v1 over window.postMessage).
+//   - Go js/wasm floor (ready times only): the raw window handshake made
+//     after each page has fetched, compiled and started a Go program that
+//     only registers one function (gofloor/, built here as the runtime is
+//     and served as it is: brotli, immutable, preloaded), the ready time
+//     of any bridge written in Go for GOOS=js before its own work.
 //
 // The parent pages are on http://127.0.0.1:9610 (ours v1: :9612) and the
 // iframes on http://localhost:9611 (:9613), different sites, so the iframe
@@ -87,6 +92,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -109,6 +115,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/profiler"
@@ -159,6 +166,9 @@ type variant struct {
 	url     string
 	diagURL string // "" when the variant has no port to stamp
 	version int    // the stats().version ours must report; 0 for baselines
+	// readyOnly variants are loaded for ready times only, not timed for
+	// round trips.
+	readyOnly bool
 }
 
 var (
@@ -171,7 +181,16 @@ var (
 	oursV2B   = &variant{label: "ours v2 (B)", url: originE + "/index.html", diagURL: originE + "/index-diag.html", version: 2}
 	oursV1B   = &variant{label: "ours v1 (B)", url: originG + "/index.html", version: 1}
 	variants  = []*variant{rawWindow, rawPort, penpal, signedJS, oursV2, oursV1}
+
+	// goFloor is the raw window handshake made after each page has
+	// fetched, compiled and started a Go program that only registers one
+	// function (gofloor/): the ready time of any bridge written in Go for
+	// GOOS=js, before its own work.
+	goFloor = &variant{label: "Go js/wasm floor", url: originA + "/base/gofloor.html", readyOnly: true}
 )
+
+// readyVariants are the variants of the ready-time loads.
+func readyVariants() []*variant { return append(slices.Clone(variants), goFloor) }
 
 // burnedPort is the raw port echo with ours' own CPU work added: the
 // pages busy-wait, at the same three points, as long as ours' diag pages
@@ -311,6 +330,9 @@ func run() error {
 	if err := writeSites(work, npm); err != nil {
 		return err
 	}
+	if err := writeGoFloor(ctx, work); err != nil {
+		return err
+	}
 	caddyfile := filepath.Join(work, "Caddyfile")
 	if err := os.WriteFile(caddyfile, []byte(caddyConfig(work, cfg.isolate, false)), 0o644); err != nil {
 		return err
@@ -387,7 +409,7 @@ func writeSites(work string, npm map[string][]byte) error {
 	pair := func(parent, embed string, baselines bool) []page {
 		ps := []page{{"parent-ours.html", parent, "index"}, {"child-ours.html", embed, "child"}}
 		if baselines {
-			for _, k := range []string{"raw-window", "raw-port", "penpal", "signed"} {
+			for _, k := range []string{"raw-window", "raw-port", "penpal", "signed", "gofloor"} {
 				ps = append(ps, page{"parent-" + k + ".html", parent, "base/" + k}, page{"child-" + k + ".html", embed, "base/" + k + "-child"})
 			}
 		}
@@ -437,6 +459,48 @@ func writeSites(work string, npm map[string][]byte) error {
 	return nil
 }
 
+// writeGoFloor builds gofloor/ as the runtime is built (GOOS=js
+// GOARCH=wasm, -trimpath, -ldflags=-s -w), compresses it with brotli at
+// the runtime's level, and writes it with the wasm_exec.js of the Go
+// release that built it under /base/ of the baselines' two sites.
+func writeGoFloor(ctx context.Context, work string) error {
+	wasm := filepath.Join(work, "gofloor.wasm")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, "./bench/browser/gofloor")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building bench/browser/gofloor: %w\n%s", err, out)
+	}
+	code, err := os.ReadFile(wasm)
+	if err != nil {
+		return err
+	}
+	var br bytes.Buffer
+	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	if _, err := bw.Write(code); err != nil {
+		return err
+	}
+	if err := bw.Close(); err != nil {
+		return err
+	}
+	root, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOROOT: %w", err)
+	}
+	execJS, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return err
+	}
+	for _, s := range []string{"a", "b"} {
+		for name, b := range map[string][]byte{"gofloor.wasm": code, "gofloor.wasm.br": br.Bytes(), "wasm_exec.js": execJS} {
+			if err := os.WriteFile(filepath.Join(work, s, "base", name), b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "Go js/wasm floor: %d bytes, %d brotli\n", len(code), br.Len())
+	return nil
+}
+
 // caddyConfig is the Caddyfile of the four sites. On 9610/9611 the bridge
 // is off under /base/ (the baselines); 9612/9613 have signing off. With
 // second, it is the Caddyfile of CADDY_B's four sites (9614/9615, ours v2;
@@ -452,9 +516,13 @@ func caddyConfig(work string, isolate, second bool) string {
 	}`
 	}
 	site := func(origin, dir, role, peer, block string, baselines bool) string {
-		matcher, m := "", ""
+		matcher, m, fs := "", "", "file_server"
 		if baselines {
 			matcher, m = "\n\t@bridged not path /base/*", " @bridged"
+			// The Go floor's program is served as the runtime is:
+			// brotli-compressed ahead of time, immutable.
+			matcher += "\n\theader /base/gofloor.wasm Cache-Control \"public, max-age=31536000, immutable\""
+			fs = "file_server {\n\t\tprecompressed br\n\t}"
 		}
 		return fmt.Sprintf(`
 %s {%s
@@ -463,9 +531,9 @@ func caddyConfig(work string, isolate, second bool) string {
 		allow_insecure_localhost
 	}%s
 	root * %s
-	file_server
+	%s
 }
-`, origin, matcher, m, role, peer, block, iso, filepath.Join(work, dir))
+`, origin, matcher, m, role, peer, block, iso, filepath.Join(work, dir), fs)
 	}
 	off := " {\n\t\t\tsigning off\n\t\t}"
 	admin, storage := adminAddr, "storage"
@@ -877,7 +945,7 @@ func (b *bench) run() error {
 
 	// Smoke: every variant loads, answers correctly and says its version;
 	// this also fills the default context's cache for the warm loads.
-	for _, v := range variants {
+	for _, v := range readyVariants() {
 		err := b.inTab(false, func(ctx context.Context) error {
 			if _, err := load(ctx, v, false); err != nil {
 				return err
@@ -892,7 +960,7 @@ func (b *bench) run() error {
 			return fmt.Errorf("smoke: %w", err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "all %d variants work (%.1fs)\n", len(variants), time.Since(start).Seconds())
+	fmt.Fprintf(os.Stderr, "all %d variants work (%.1fs)\n", len(readyVariants()), time.Since(start).Seconds())
 
 	// 1. Round trips.
 	for r := 0; r < cfg.rounds; r++ {
@@ -924,7 +992,7 @@ func (b *bench) run() error {
 
 	// 2. Ready, cold and warm, interleaved.
 	for l := 0; l < cfg.loads; l++ {
-		for _, v := range order(variants, l) {
+		for _, v := range order(readyVariants(), l) {
 			for _, cold := range []bool{l%2 == 0, l%2 == 1} {
 				if err := b.alive(); err != nil {
 					return err
@@ -1111,7 +1179,7 @@ func (b *bench) report(diagVs []*variant) {
 	fmt.Println("\nReady (ms since the parent's navigation start; median [p90])")
 	fmt.Printf("  %-16s %18s %18s %10s %10s\n", "variant", "cold", "warm", "cold/raw", "warm/raw")
 	rc, rw := median(b.cold[rawWindow]), median(b.warm[rawWindow])
-	for _, v := range variants {
+	for _, v := range readyVariants() {
 		c, w := median(b.cold[v]), median(b.warm[v])
 		fmt.Printf("  %-16s %8.1f [%7.1f] %8.1f [%7.1f] %9.2fx %9.2fx\n", v.label, c, pct(b.cold[v], 90), w, pct(b.warm[v], 90), c/rc, w/rw)
 	}
@@ -1119,6 +1187,9 @@ func (b *bench) report(diagVs []*variant) {
 		c, w := median(b.cold[v])/rc, median(b.warm[v])/rw
 		fmt.Printf("  goal %-14s warm <= 1.2x raw: %.2fx %s; cold <= 1.6x raw: %.2fx %s\n", v.label, w, verdict(w <= 1.2), c, verdict(c <= 1.6))
 	}
+	gc, gw := median(b.cold[goFloor]), median(b.warm[goFloor])
+	fmt.Printf("  %s (a Go program that only registers one function, in each page): %.2fx raw cold, %.2fx warm;\n", goFloor.label, gc/rc, gw/rw)
+	fmt.Printf("  ours v2 signed over it: %.2fx cold, %.2fx warm\n", median(b.cold[oursV2])/gc, median(b.warm[oursV2])/gw)
 
 	if len(b.diag) == 0 {
 		return
