@@ -208,6 +208,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.runtime, err = loadRuntime(); err != nil {
 		return err
 	}
+	h.runtime = runtimeFor(h.runtime, h.SessionParam, h.ParentParam, h.SessionIn)
 	h.preload = preloadLink(h.RuntimePath, runtimeWasm)
 	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)

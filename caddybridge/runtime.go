@@ -2,10 +2,13 @@ package caddybridge
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -89,8 +92,65 @@ func indexRuntime(dist fs.FS) (map[string]*asset, error) {
 	if !bytes.Contains(files["bridge.js"].variants[0].data, []byte(`"`+name+`"`)) {
 		return nil, fmt.Errorf("loading the embedded runtime: bridge.js does not load %s; run go generate ./assets", name)
 	}
+	if bytes.Count(files["bridge.js"].variants[0].data, defaultLoaderConfig) != 1 {
+		return nil, fmt.Errorf("loading the embedded runtime: bridge.js has no configuration line; run go generate ./assets")
+	}
 	runtimeWasm = name
 	return files, nil
+}
+
+// defaultLoaderConfig is the line of the built bridge.js that names the
+// bootstrap parameters and says where a parent puts them
+// (assets/src/loader.js), with the defaults.
+var defaultLoaderConfig = loaderConfigLine(DefaultSessionParam, DefaultParentParam, SessionInQuery)
+
+// loaderConfigLine is bridge.js's configuration line for these values.
+func loaderConfigLine(sessionParam, parentParam, sessionIn string) []byte {
+	b, err := json.Marshal(struct {
+		SessionParam string `json:"sessionParam"`
+		ParentParam  string `json:"parentParam"`
+		SessionIn    string `json:"sessionIn"`
+	}{sessionParam, parentParam, sessionIn})
+	if err != nil {
+		panic(err) // strings always marshal
+	}
+	return append(append([]byte("const CONFIG = "), b...), ";\n"...)
+}
+
+var (
+	configuredMu sync.Mutex
+	configured   = map[string]*asset{} // bridge.js by configuration line
+)
+
+// runtimeFor returns the runtime files a handler serves: files, with
+// bridge.js configured for the handler's bootstrap parameters when they
+// are not the defaults. Such a copy is made once per process and
+// configuration, with identity and gzip variants (br is compressed at
+// build time, for the defaults only).
+func runtimeFor(files map[string]*asset, sessionParam, parentParam, sessionIn string) map[string]*asset {
+	line := loaderConfigLine(sessionParam, parentParam, sessionIn)
+	if bytes.Equal(line, defaultLoaderConfig) {
+		return files
+	}
+	configuredMu.Lock()
+	defer configuredMu.Unlock()
+	a := configured[string(line)]
+	if a == nil {
+		base := files["bridge.js"]
+		js := bytes.Replace(base.variants[0].data, defaultLoaderConfig, line, 1)
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(js)
+		zw.Close()
+		a = &asset{ctype: base.ctype, cacheControl: base.cacheControl, variants: []variant{
+			{encoding: "", data: js, etag: strongETag(js, "")},
+			{encoding: "gzip", data: gz.Bytes(), etag: strongETag(gz.Bytes(), "gzip")},
+		}}
+		configured[string(line)] = a
+	}
+	out := maps.Clone(files)
+	out["bridge.js"] = a
+	return out
 }
 
 // suffixOf names the file of each precompressed variant.

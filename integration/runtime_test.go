@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/andybalholm/brotli"
@@ -139,5 +140,64 @@ http://localhost:9080 {
 		if resp, _ := fetch(t, "GET", base+p); resp.StatusCode != 404 {
 			t.Errorf("GET %q: %d, want 404", base+p, resp.StatusCode)
 		}
+	}
+}
+
+// TestRuntimeConfiguredLoader: a site whose bridge names its bootstrap
+// parameters (session_param, parent_param, session_in) serves a bridge.js
+// that uses them, with its own ETag and a gzip variant; a site with the
+// defaults serves the built file.
+func TestRuntimeConfiguredLoader(t *testing.T) {
+	start(t, `
+http://localhost:9080 {
+	bridge {
+		embed https://widget.example.com
+	}
+	respond "page"
+}
+
+http://127.0.0.1:9080 {
+	bridge {
+		embed https://widget.example.com
+		session_param sid
+		parent_param from
+		session_in hash
+	}
+	respond "page"
+}
+`)
+	const defaults = `const CONFIG = {"sessionParam":"__iframeBridgeSessionId","parentParam":"__iframeBridgeParentOrigin","sessionIn":"query"};`
+	const custom = `const CONFIG = {"sessionParam":"sid","parentParam":"from","sessionIn":"hash"};`
+	respD, jsD := fetch(t, "GET", "http://localhost:9080/_bridge/bridge.js")
+	respC, jsC := fetch(t, "GET", "http://127.0.0.1:9080/_bridge/bridge.js")
+	if respD.StatusCode != 200 || respC.StatusCode != 200 {
+		t.Fatalf("bridge.js: %d, %d", respD.StatusCode, respC.StatusCode)
+	}
+	if !strings.Contains(jsD, defaults) || strings.Contains(jsD, custom) {
+		t.Errorf("the default site's bridge.js lacks the default configuration line")
+	}
+	if !strings.Contains(jsC, custom) || strings.Contains(jsC, defaults) {
+		t.Errorf("the configured site's bridge.js lacks its configuration line")
+	}
+	if strings.Replace(jsC, custom, defaults, 1) != jsD {
+		t.Errorf("the configured bridge.js differs from the built one beyond its configuration line")
+	}
+	etag := respC.Header.Get("Etag")
+	if etag == "" || etag == respD.Header.Get("Etag") || respC.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("configured bridge.js headers %v, default ETag %s", respC.Header, respD.Header.Get("Etag"))
+	}
+	if resp, body := fetch(t, "GET", "http://127.0.0.1:9080/_bridge/bridge.js", "If-None-Match", etag); resp.StatusCode != 304 || body != "" {
+		t.Errorf("configured bridge.js revalidation: %d", resp.StatusCode)
+	}
+	resp, body := fetch(t, "GET", "http://127.0.0.1:9080/_bridge/bridge.js", "Accept-Encoding", "br, gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("configured bridge.js for br, gzip: %v", resp.Header)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); string(b) != jsC {
+		t.Errorf("the configured bridge.js's gzip variant does not decode to it")
 	}
 }

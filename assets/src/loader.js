@@ -7,8 +7,14 @@
 
 const wasmURL = new URL("__WASM_NAME__", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
-const SESSION_PARAM = "__iframeBridgeSessionId";
-const PARENT_PARAM = "__iframeBridgeParentOrigin";
+// The bootstrap parameters' names and where a parent puts them. A site
+// whose bridge sets session_param, parent_param or session_in is served a
+// copy of this module with its own values on the next line (which must
+// stay one line: the server replaces it whole).
+const CONFIG = {"sessionParam":"__iframeBridgeSessionId","parentParam":"__iframeBridgeParentOrigin","sessionIn":"query"};
+const SESSION_PARAM = CONFIG.sessionParam;
+const PARENT_PARAM = CONFIG.parentParam;
+const PARAMS = [SESSION_PARAM, PARENT_PARAM];
 const STORE_PREFIX = "caddy-bridge:";
 
 /** The error of every bridge operation: {code, message, details}. */
@@ -482,6 +488,12 @@ class Bridge {
     this.#h = null;
     this.#cleanup = null;
     this.#state = state;
+    // The listeners and handlers stay registered here (a remount gives
+    // them to the new runtime bridge) but leave the ended one's table.
+    for (const sub of this.#subs) {
+      servers.delete(sub.key);
+      sub.off = null;
+    }
     if (h) h.destroy();
     cleanup?.();
   }
@@ -545,6 +557,7 @@ class Bridge {
   // handler) with the runtime bridge h, under a number of servers.
   #subscribe(h, sub) {
     const key = ++nextHeld;
+    sub.key = key;
     servers.set(key, sub.kind === "on" ? sub.fn : answering(h, sub.fn));
     const id = sub.kind === "on" ? h.on(sub.name, key) : h.handleRequest(sub.name, key);
     if (typeof id === "number") {
@@ -588,10 +601,10 @@ class Bridge {
   sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done)); }
 
   /** Listens for the events name; returns the function that stops listening. */
-  on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null }); }
+  on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null, key: 0 }); }
 
   /** Answers the requests name with handler's result (or its promise's). */
-  handleRequest(name, handler) { return this.#add({ kind: "request", name, fn: handler, off: null }); }
+  handleRequest(name, handler) { return this.#add({ kind: "request", name, fn: handler, off: null, key: 0 }); }
 
   /** Ends the bridge: everything pending fails with BRIDGE_DESTROYED. */
   destroy() {
@@ -614,11 +627,20 @@ const parents = new Set();
 let early = [];
 let listening = false;
 
+// keep holds e if it is a bridge:ready from one of this page's own
+// iframes: the latest one of each, so that no window can crowd out
+// another's (the early-message shim keeps the same).
 function keep(e) {
   const d = e.data;
-  if (d && typeof d === "object" && d.protocol === "iframe-bridge" && early.length < 100) {
-    early.push({ data: d, origin: e.origin, source: e.source, ports: e.ports });
-  }
+  if (!d || typeof d !== "object" || d.protocol !== "iframe-bridge" || d.type !== "bridge:ready" || !isChildFrame(e.source)) return;
+  early = early.filter((x) => x.source !== e.source);
+  early.push({ data: d, origin: e.origin, source: e.source, ports: e.ports });
+}
+
+function isChildFrame(w) {
+  if (!w) return false;
+  for (let i = 0; i < frames.length; i++) if (frames[i] === w) return true;
+  return false;
 }
 
 function onParentMessage(e) {
@@ -648,10 +670,45 @@ function listen() {
 
 if (typeof window !== "undefined" && globalThis.__caddyBridgeEarly) listen();
 
+// splitFragment splits a fragment (without "#") into the route before the
+// bootstrap parameters and the parameters, in the forms of DESIGN §3:
+// "k=v&k2=v2", "route?k=v&k2=v2", "route?x=1&k=v&k2=v2".
+function splitFragment(f) {
+  const q = f.indexOf("?");
+  return q < 0 ? ["", f] : [f.slice(0, q + 1), f.slice(q + 1)];
+}
+
+// withoutParams removes the bootstrap parameters from a query or fragment
+// parameter string and keeps every other part byte for byte.
+function withoutParams(s) {
+  return s.split("&").filter((part) => {
+    const k = part.split("=", 1)[0];
+    let name = k;
+    try { name = decodeURIComponent(k.replace(/\+/g, " ")); } catch { /* kept as written */ }
+    return !PARAMS.includes(name);
+  }).join("&");
+}
+
+// sessionParams reads the bootstrap parameters from url's query, else
+// from its fragment.
 function sessionParams(url) {
-  const hash = new URLSearchParams(url.hash.slice(1));
+  const hash = new URLSearchParams(splitFragment(url.hash.slice(1))[1]);
   const get = (name) => url.searchParams.get(name) ?? hash.get(name);
-  return { token: get(SESSION_PARAM), parentOrigin: get(PARENT_PARAM) };
+  return { token: get(SESSION_PARAM), parentOrigin: get(PARENT_PARAM), inHash: hash.has(SESSION_PARAM) && !url.searchParams.has(SESSION_PARAM) };
+}
+
+// stripParams returns url without the bootstrap parameters, the rest of
+// its query and fragment unchanged.
+function stripParams(url) {
+  const out = new URL(url.href);
+  const q = withoutParams(out.search.slice(1));
+  out.search = q ? "?" + q : "";
+  if (out.hash) {
+    const [route, params] = splitFragment(out.hash.slice(1));
+    const rest = withoutParams(params);
+    out.hash = rest ? route + rest : route.slice(0, -1);
+  }
+  return out;
 }
 
 // mountParent creates the runtime parent for iframe, mounts it, and
@@ -725,26 +782,21 @@ class IframeBridge extends Bridge {
   }
 }
 
-// sessionURLFor returns src with the session of s in it, where the
-// bootstrap parameters were (the query unless only the fragment had them).
+// sessionURLFor returns src with the session of s in it: where src had
+// the bootstrap parameters, else where session_in says, in the forms the
+// server writes (DESIGN §3); the rest of src is kept as it was.
 function sessionURLFor(src, s) {
-  const url = new URL(src.href);
-  const hash = new URLSearchParams(url.hash.slice(1));
-  const inHash = hash.has(SESSION_PARAM) && !url.searchParams.has(SESSION_PARAM);
-  url.searchParams.delete(SESSION_PARAM);
-  url.searchParams.delete(PARENT_PARAM);
-  if (hash.has(SESSION_PARAM) || hash.has(PARENT_PARAM)) {
-    hash.delete(SESSION_PARAM);
-    hash.delete(PARENT_PARAM);
-    url.hash = hash.toString();
-  }
+  const had = sessionParams(src);
+  const inHash = had.token ? had.inHash : CONFIG.sessionIn === "hash";
+  const url = stripParams(src);
+  const params = `${SESSION_PARAM}=${encodeURIComponent(s.token)}&${PARENT_PARAM}=${encodeURIComponent(s.parentOrigin)}`;
   if (inHash) {
-    hash.set(SESSION_PARAM, s.token);
-    hash.set(PARENT_PARAM, s.parentOrigin);
-    url.hash = hash.toString();
+    const f = url.hash.slice(1);
+    const sep = f === "" || f.endsWith("?") || f.endsWith("&") ? "" : f.includes("?") ? "&" : "?";
+    url.hash = f + sep + params;
   } else {
-    url.searchParams.set(SESSION_PARAM, s.token);
-    url.searchParams.set(PARENT_PARAM, s.parentOrigin);
+    const q = url.search.slice(1);
+    url.search = q === "" ? params : q.endsWith("&") ? q + params : q + "&" + params;
   }
   return url.href;
 }
@@ -865,15 +917,8 @@ export function createIframeChildBridge(config = {}) {
       // The parameters leave the URL at once, so that later requests'
       // Referer does not carry them; history.state keeps the session id
       // for a reload.
-      for (const p of [SESSION_PARAM, PARENT_PARAM]) url.searchParams.delete(p);
-      const hash = new URLSearchParams(url.hash.slice(1));
-      if (hash.has(SESSION_PARAM) || hash.has(PARENT_PARAM)) {
-        hash.delete(SESSION_PARAM);
-        hash.delete(PARENT_PARAM);
-        url.hash = hash.toString();
-      }
       const state = history.state && typeof history.state === "object" ? history.state : {};
-      history.replaceState({ ...state, __caddyBridge: { sessionId: token, parentOrigin } }, "", url.href);
+      history.replaceState({ ...state, __caddyBridge: { sessionId: token, parentOrigin } }, "", stripParams(url).href);
     } else if (kept && typeof kept.sessionId === "string") {
       ({ sessionId: token, parentOrigin } = kept);
     }
