@@ -1,6 +1,7 @@
 package caddybridge
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,13 @@ func TestParseOrigin(t *testing.T) {
 		{"http://[::1]:9000", "http://[::1]:9000"},
 		{"https://xn--bcher-kva.example", "https://xn--bcher-kva.example"},
 		{"https://under_score.example", "https://under_score.example"},
+		// Letter case is normalised, as for host names: a reader can
+		// see that these are the same origin.
+		{"https://[2001:DB8::1]", "https://[2001:db8::1]"},
+		{"https://XN--BCHER-KVA.example", "https://xn--bcher-kva.example"},
+		{"http://LOCALHOST:8081", "http://localhost:8081"},
+		{"https://[::1]", "https://[::1]"},
+		{"https://0x.example", "https://0x.example"},
 	}
 	for _, c := range ok {
 		got, err := ParseOrigin(c.in, true)
@@ -51,7 +59,7 @@ func TestParseOrigin(t *testing.T) {
 		{"https://example.com\\", "backslash"},
 		{"https://a..b", "empty label"},
 		{"https://.a", "empty label"},
-		{"https://ex%41mple.com", "cannot contain"},
+		{"https://a%20b.example", "cannot contain"},
 		{"https://example.com.", "trailing dot"},
 		{"https://exämple.com", "punycode"},
 		{"http://example.com", "only allowed for localhost"},
@@ -65,6 +73,80 @@ func TestParseOrigin(t *testing.T) {
 	}
 	if _, err := ParseOrigin("http://localhost:8081", false); err == nil || !strings.Contains(err.Error(), "allow_insecure_localhost") {
 		t.Errorf("http://localhost without allow_insecure_localhost: got %v", err)
+	}
+}
+
+// TestParseOriginBrowserSpelling checks the whole message for hosts that a
+// browser serializes differently from the way they are written (other than
+// by letter case), for hosts a browser rejects, and for the query and
+// fragment wording. A browser would never send such an origin as written,
+// so it would never match; the config must say what to write instead.
+func TestParseOriginBrowserSpelling(t *testing.T) {
+	const spell = "an origin must be written as the browser writes it; write "
+	const badIPv4 = "a browser reads a host whose last label is a number as an IPv4 address, and this is not a valid one; " +
+		`write the address as four decimal numbers from 0 to 255, like "https://192.0.2.1", or a host name whose last label is not a number`
+	const insecure = "http:// origins need the allow_insecure_localhost subdirective (for local development only); add it, or write "
+	const notLoopback = "http:// is only allowed for localhost, 127.0.0.1 and [::1]; write "
+	cases := []struct {
+		in            string
+		allowInsecure bool
+		want          string // the message after the quoted input and ": "
+	}{
+		// IPv4 forms a browser rewrites.
+		{"https://127.000.0.1", true, spell + `"https://127.0.0.1"`},
+		{"https://0x7f.0.0.1", true, spell + `"https://127.0.0.1"`},
+		{"https://0X7F.0.0.1:443", true, spell + `"https://127.0.0.1"`},
+		{"https://0177.0.0.1", true, spell + `"https://127.0.0.1"`},
+		{"https://2130706433", true, spell + `"https://127.0.0.1"`},
+		{"https://127.1", true, spell + `"https://127.0.0.1"`},
+		{"https://10.1:8443", false, spell + `"https://10.0.0.1:8443"`},
+		{"https://0x0a000001", false, spell + `"https://10.0.0.1"`},
+		// IPv6 forms a browser rewrites.
+		{"https://[0:0::1]", true, spell + `"https://[::1]"`},
+		{"https://[0:0:0:0:0:0:0:1]", true, spell + `"https://[::1]"`},
+		{"https://[2001:db8:0:0:0:0:0:1]:8443", false, spell + `"https://[2001:db8::1]:8443"`},
+		{"https://[2001:DB8:0::1]", false, spell + `"https://[2001:db8::1]"`},
+		{"https://[2001:0db8::1]", false, spell + `"https://[2001:db8::1]"`},
+		{"https://[::ffff:127.0.0.1]", false, spell + `"https://[::ffff:7f00:1]"`},
+		// Percent-encoded hosts, which a browser decodes.
+		{"https://ex%41mple.com", false, spell + `"https://example.com"`},
+		{"https://%31%32%37.0.0.1", false, spell + `"https://127.0.0.1"`},
+		{"https://b%C3%BCcher.example", false, spell + `"https://xn--bcher-kva.example"`},
+		// Hosts a browser refuses outright.
+		{"https://example.123", false, badIPv4},
+		{"https://1.2.3.256", false, badIPv4},
+		{"https://1.2.3.4.5", false, badIPv4},
+		{"https://09.0.0.1", false, badIPv4},
+		{"https://xn--a.example", false, "a browser rejects this host name: a label that starts with xn-- must be valid punycode; write the punycode form of the real name, as browsers serialize origins"},
+		// Unicode hosts are still refused; the message names the spelling.
+		{"https://bücher.example", false, `the host is not ASCII; browsers serialize it in ASCII (punycode, xn--…), so write "https://xn--bcher-kva.example"`},
+		{"https://ＥＸＡＭＰＬＥ.com", false, `the host is not ASCII; browsers serialize it in ASCII (punycode, xn--…), so write "https://example.com"`},
+		// Loopback is judged on the browser's spelling: an odd spelling
+		// of 127.0.0.1 is still refused, with or without the flag, and an
+		// odd spelling of another address is not loopback.
+		{"http://127.000.0.1", true, spell + `"http://127.0.0.1"`},
+		{"http://127.000.0.1", false, insecure + `"https://127.0.0.1"`},
+		{"http://0x7f.1:8080", true, spell + `"http://127.0.0.1:8080"`},
+		{"http://2130706433:80", true, spell + `"http://127.0.0.1"`},
+		{"http://[0:0::1]:9000", true, spell + `"http://[::1]:9000"`},
+		{"http://[0:0::1]:9000", false, insecure + `"https://[::1]:9000"`},
+		{"http://%6cocalhost", true, spell + `"http://localhost"`},
+		{"http://0x7f.0.0.2", true, notLoopback + `"https://127.0.0.2"`},
+		{"http://10.1", true, notLoopback + `"https://10.0.0.1"`},
+		{"http://[::ffff:127.0.0.1]", true, notLoopback + `"https://[::ffff:7f00:1]"`},
+		// Wording for what follows the authority.
+		{"https://a.example/", false, `an origin has no path (not even a trailing /); write "https://a.example"`},
+		{"https://a.example?x", false, `an origin has no query (not even a bare ?); write "https://a.example"`},
+		{"https://a.example?", false, `an origin has no query (not even a bare ?); write "https://a.example"`},
+		{"https://a.example#x", false, `an origin has no fragment (not even a bare #); write "https://a.example"`},
+		{"https://a.example#", false, `an origin has no fragment (not even a bare #); write "https://a.example"`},
+	}
+	for _, c := range cases {
+		got, err := ParseOrigin(c.in, c.allowInsecure)
+		want := strconv.Quote(c.in) + ": " + c.want
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseOrigin(%q, %v) = %q, %v\nwant error %s", c.in, c.allowInsecure, got, err, want)
+		}
 	}
 }
 
