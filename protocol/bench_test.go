@@ -48,7 +48,7 @@ func BenchmarkSignVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		p.sign(&env)
+		p.sign(&env, &p.ring.cur)
 		data := envelopeValue(&env)
 		var in Envelope
 		if r := c.check(&Message{Data: data}, true, &in); r != dropNone {

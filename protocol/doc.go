@@ -82,5 +82,9 @@
 //
 // A child page that reloads needs the current key to re-handshake: the
 // layer keeps what OnKeyChange reports (sessionStorage) and passes it as
-// ChildConfig.Key, since a token is redeemable only once per role.
+// ChildConfig.Key, since a token is redeemable only once per role. A page
+// that unloaded before it handled the last bridge:rekey leaves the key
+// before it: while that key is in its grace period, the parent answers
+// the reloaded page's ready with it and sends bridge:rekey again, so the
+// page catches up; after the grace period the ready is dropped (DropKID).
 package protocol

@@ -73,10 +73,18 @@ func isHandshake(typ string) bool {
 	return typ == TypeReady || typ == TypeConnected
 }
 
-// post signs env if it is v2 and posts it: a v2 session's messages other
-// than the handshake go on the port, everything else on the window with
-// the exact target origin, transferring transfer if it is not nil.
+// post signs env with the current key if it is v2 and posts it: a v2
+// session's messages other than the handshake go on the port, everything
+// else on the window with the exact target origin, transferring transfer
+// if it is not nil.
 func (l *link) post(env *Envelope, transfer Port) *Error {
+	return l.postWith(env, transfer, &l.ring.cur)
+}
+
+// postWith is post with the key that signs a v2 envelope: the current
+// key, or the previous one while a parent brings a reloaded iframe up to
+// date (Parent.postConnected).
+func (l *link) postWith(env *Envelope, transfer Port, key *sessionKey) *Error {
 	onPort := env.Version == Version2 && !isHandshake(env.Type)
 	if onPort && l.port == nil {
 		return newError(CodeBridgeNotReady, "Bridge transport is not available.", nil)
@@ -86,7 +94,7 @@ func (l *link) post(env *Envelope, transfer Port) *Error {
 			Details{"targetOrigin": l.target})
 	}
 	if env.Version == Version2 {
-		l.sign(env)
+		l.sign(env, key)
 	}
 	var err error
 	if onPort {
@@ -106,13 +114,13 @@ func (l *link) post(env *Envelope, transfer Port) *Error {
 	return nil
 }
 
-// sign sets env's auth: the next sequence number, the clock, the current
-// key's id and the MAC.
-func (l *link) sign(env *Envelope) {
+// sign sets env's auth: the next sequence number, the clock, key's id and
+// the MAC under key.
+func (l *link) sign(env *Envelope, key *sessionKey) {
 	l.outSeq++
-	env.Auth = Auth{KID: l.ring.cur.id, Seq: l.outSeq, TS: l.rt.Clock.Now()}
+	env.Auth = Auth{KID: key.id, Seq: l.outSeq, TS: l.rt.Clock.Now()}
 	in := macInput(env, l.outDir)
-	env.Auth.MAC = l.ring.cur.mac.MACString(&in)
+	env.Auth.MAC = key.mac.MACString(&in)
 }
 
 // macInput returns what the MAC of env covers, in direction dir.

@@ -250,7 +250,11 @@ func (p *Parent) onReady(env *Envelope) DropReason {
 	if p.state == StateReady {
 		p.stats.Handshakes++
 		p.adopt(local)
-		p.postConnected(remote)
+		// check verified the ready with the key its kid names: the
+		// current one, or the previous one in its grace period when the
+		// page that reloaded had not handled the last bridge:rekey
+		// (sessionStorage kept the key before it).
+		p.postConnected(remote, p.ring.lookup(env.Auth.KID))
 		return dropNone
 	}
 	p.version = Version2
@@ -270,21 +274,37 @@ func (p *Parent) acceptReady(local, remote Port) {
 		p.adopt(local)
 	}
 	p.state = StateReady
-	p.postConnected(remote)
+	p.postConnected(remote, &p.ring.cur)
 	p.set(StateReady)
 	p.queue.flush()
 	p.settleWaiters(nil)
 }
 
 // postConnected sends bridge:connected; in v2 it echoes the epoch and
-// transfers the iframe's end of the channel.
-func (p *Parent) postConnected(remote Port) {
+// transfers the iframe's end of the channel, signed with key, the key
+// that verified the iframe's ready.
+//
+// When that is the previous key (the iframe reloaded before it handled
+// the last bridge:rekey), the iframe holds nothing else: bridge:connected
+// is signed with the previous key, and bridge:rekey with the current key
+// id follows at once on the new port, signed with it too. The keyring
+// made the current key RotateKey(previous, current id), so the iframe
+// derives the current key from it, and both sides end on the same key.
+// Nothing is accepted under a key the ring no longer holds: a ready
+// signed with an erased key fails check as DropKID before it gets here.
+func (p *Parent) postConnected(remote Port, key *sessionKey) {
 	env := p.base(p.version, TypeConnected)
 	if p.version == Version2 {
 		b := append([]byte(`{"epoch":`), appendJSONString(nil, p.epoch)...)
 		env.Body = string(append(b, '}'))
 	}
-	p.post(&env, remote)
+	p.postWith(&env, remote, key)
+	if p.version != Version2 || key == &p.ring.cur {
+		return
+	}
+	env = p.base(Version2, TypeRekey)
+	env.Body = string(append(appendJSONString([]byte(`{"kid":`), p.ring.cur.id), '}'))
+	p.postWith(&env, nil, key)
 }
 
 // failHandshake is the handshake timer's callback.

@@ -119,6 +119,100 @@ func TestRekeyTwice(t *testing.T) {
 	}
 }
 
+// TestReloadAfterRekey covers an iframe that reloads while the parent
+// rotates the key: the old page may unload before it handles
+// bridge:rekey, and the reloaded page then starts from the key that
+// sessionStorage kept, an earlier one. A key the parent still holds (the
+// previous one, in its grace period) brings the iframe up to the current
+// key; an erased one is refused, as it must be.
+func TestReloadAfterRekey(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		rotations int   // Rekey calls before the reload
+		handled   int   // how many of them the old page handled
+		wait      int64 // ms from the last Rekey to the reload
+		connects  bool
+	}{
+		{"rekey handled", 1, 1, 500, true},
+		{"rekey not handled", 1, 0, 500, true},
+		{"rekey not handled, end of grace", 1, 0, DefaultRekeyGraceMs - 1, true},
+		{"second rekey not handled", 2, 1, 500, true},
+		{"rekey not handled, grace over", 1, 0, DefaultRekeyGraceMs, false},
+		{"two rekeys not handled", 2, 0, 500, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			p := w.newParent(w.parentConfig(SigningRequired))
+			// stored is what the iframe keeps in sessionStorage.
+			stored := struct {
+				kid string
+				key []byte
+			}{testKID, testKey}
+			store := func(kid string, key []byte) { stored.kid, stored.key = kid, key }
+			cfg := w.childConfig(SigningRequired)
+			cfg.OnKeyChange = store
+			w.newChild(cfg)
+			w.run()
+			for i := range tt.rotations {
+				if _, err := p.Rekey(); err != nil {
+					t.Fatal(err)
+				}
+				if i < tt.handled {
+					w.run()
+				} else {
+					w.tasks = nil // the old page unloads first
+				}
+			}
+			w.advance(tt.wait)
+
+			handshakes := p.Stats().Handshakes
+			cfg = w.childConfig(SigningRequired)
+			cfg.Key, cfg.KeyID, cfg.OnKeyChange = stored.key, stored.kid, store
+			c := w.newChild(cfg)
+			w.advance(DefaultHandshakeTimeoutMs)
+			var got result
+			c.HandleRequest("m", func(_ Value, r *Responder) { r.Resolve(GoValue(1.0)) })
+			p.Request("m", nil, Options{}, got.done)
+			w.advance(DefaultOperationTimeoutMs)
+
+			if !tt.connects {
+				// The ready is signed with an erased key: dropped before
+				// anything changes, so the parent never answers it.
+				if c.State() != StateConnectionFailed || p.Stats().Handshakes != handshakes || p.Stats().Dropped[DropKID] != 1 {
+					t.Fatalf("child %s, parent handshakes %d, drops %v", c.State(), p.Stats().Handshakes, p.Stats().Dropped)
+				}
+				got.wantErr(t, CodeRequestTimeout)
+				return
+			}
+			if c.State() != StateConnected || p.Stats().Handshakes != handshakes+1 {
+				t.Fatalf("child %s, parent handshakes %d, child drops %v", c.State(), p.Stats().Handshakes, c.Stats().Dropped)
+			}
+			got.wantOK(t)
+			var back result
+			p.HandleRequest("n", func(_ Value, r *Responder) { r.Resolve(GoValue(2.0)) })
+			c.Request("n", nil, Options{}, back.done)
+			w.run()
+			back.wantOK(t)
+			// Both sides sign with the current key, and the iframe keeps
+			// it for its next reload; the catch-up is not a new rotation.
+			if c.KeyID() != p.KeyID() || string(c.ring.cur.key) != string(p.ring.cur.key) || stored.kid != p.KeyID() {
+				t.Fatalf("keys: child %s, parent %s, stored %s", c.KeyID(), p.KeyID(), stored.kid)
+			}
+			if p.Stats().Rekeys != uint64(tt.rotations) || p.Stats().DroppedTotal() != 0 || c.Stats().DroppedTotal() != 0 {
+				t.Fatalf("rekeys %d, drops %v / %v", p.Stats().Rekeys, p.Stats().Dropped, c.Stats().Dropped)
+			}
+			// The next reload starts from the current key.
+			w.advance(DefaultRekeyGraceMs)
+			cfg.Key, cfg.KeyID = stored.key, stored.kid
+			c = w.newChild(cfg)
+			w.run()
+			if c.State() != StateConnected {
+				t.Fatalf("second reload: %s", c.State())
+			}
+		})
+	}
+}
+
 // TestLimitsOff checks that negative limits turn the checks off.
 func TestLimitsOff(t *testing.T) {
 	w := newWorld(t)
