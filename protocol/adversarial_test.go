@@ -378,6 +378,35 @@ func TestReload(t *testing.T) {
 	old.wantErr(t, CodeRequestTimeout)
 }
 
+// TestRateAfterClockStep checks that the inbound rate limit survives a
+// step of the system clock (Clock.Now is Date.now): traffic at half the
+// limit passes before and after the step, whichever way it goes.
+func TestRateAfterClockStep(t *testing.T) {
+	for _, step := range []int64{-5000, -3_600_000, 3_600_000} {
+		t.Run(strconv.FormatInt(step, 10), func(t *testing.T) {
+			w := newWorld(t)
+			cfg := w.parentConfig(SigningRequired)
+			cfg.Limits = Limits{RatePerSecond: 100, RateBurst: 10}
+			w.newParent(cfg)
+			w.newChild(w.childConfig(SigningRequired))
+			w.run()
+			var heard int
+			w.parent.On("tick", func(Value) { heard++ })
+			const n = 100 // 2 s at 50 messages a second
+			for i := range 2 * n {
+				if i == n {
+					w.clock.now += step
+				}
+				w.child.SendEvent("tick", nil, Options{}, func(*Error) {})
+				w.advance(20)
+			}
+			if heard != 2*n {
+				t.Fatalf("heard %d of %d events; drops %v", heard, 2*n, w.parent.Stats().Dropped)
+			}
+		})
+	}
+}
+
 // TestOptionalInterop checks signing optional against every peer.
 func TestOptionalInterop(t *testing.T) {
 	for _, tt := range []struct {

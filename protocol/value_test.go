@@ -140,6 +140,32 @@ func TestBucket(t *testing.T) {
 	if !b.take(100) || !b.take(100) || b.take(100) {
 		t.Fatal("refill capped at the burst")
 	}
+	// A clock set back restarts the count from the new time; one set
+	// forward refills no more than the burst.
+	for _, tt := range []struct {
+		step   int64
+		tokens int // what the empty bucket has at once after the step
+	}{
+		{-1, 0},
+		{-5000, 0},
+		{-3_600_000, 0},
+		{3_600_000, 2},
+	} {
+		b := newBucket(1000, 2, 1000)
+		b.take(1000)
+		b.take(1000)
+		now := 1000 + tt.step
+		n := 0
+		for b.take(now) {
+			n++
+		}
+		if n != tt.tokens {
+			t.Fatalf("step %d: %d tokens at once, want %d", tt.step, n, tt.tokens)
+		}
+		if !b.take(now+1) || b.take(now+1) || !b.take(now+2) || b.take(now+2) {
+			t.Fatalf("step %d: no refill of one per millisecond after the step", tt.step)
+		}
+	}
 	off := newBucket(-1, 0, 0)
 	for range 100 {
 		if !off.take(0) {
