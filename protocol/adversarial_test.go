@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"crypto/rand"
 	"strconv"
 	"strings"
 	"testing"
@@ -368,9 +369,11 @@ func TestReload(t *testing.T) {
 	cs = childSigner(w)
 	expectDrop(t, w, DropStale, func() { w.toParentPort(envelopeValue(cs.env(TypeResponse, "", oldID, `1`))) })
 	old.pending(t)
-	// A ready older than the accepted one is refused.
-	cs = &signer{key: testKey, kid: testKID, dir: bridgekey.ChildToParent, now: w.clock.now - 1}
-	expectDrop(t, w, DropClock, func() { w.fromChild(envelopeValue(cs.env(TypeReady, "", "", `{"epoch":"third"}`))) })
+	// A replay of the first page's ready is now stale, and one of the
+	// second page's a duplicate.
+	expectDrop(t, w, DropStale, func() { w.fromChild(envelopeValue(&oldReady)) })
+	newReady := w.postsOf(TypeReady)[1].env
+	expectDrop(t, w, DropState, func() { w.fromChild(envelopeValue(&newReady)) })
 	// And v1 cannot take over a v2 session.
 	expectDrop(t, w, DropState, func() { w.fromChild(v1msg(TypeReady, nil)) })
 	expectDrop(t, w, DropDowngrade, func() { w.fromChild(v1msg(TypeEvent, map[string]any{"name": "e"})) })
@@ -404,6 +407,77 @@ func TestRateAfterClockStep(t *testing.T) {
 				t.Fatalf("heard %d of %d events; drops %v", heard, 2*n, w.parent.Stats().Dropped)
 			}
 		})
+	}
+}
+
+// TestReloadAfterClockStep checks that an iframe reloaded after the
+// system clock was stepped (its ready's timestamp is then older than the
+// accepted one's, or far newer) connects, and that the readies of the
+// earlier pages, replayed verbatim, are still refused.
+func TestReloadAfterClockStep(t *testing.T) {
+	for _, step := range []int64{-5000, -DefaultMaxClockSkewMs - 1, -3_600_000, 3_600_000, 0} {
+		t.Run(strconv.FormatInt(step, 10), func(t *testing.T) {
+			w := connect(t, SigningRequired, SigningRequired)
+			p := w.parent
+			first := w.postsOf(TypeReady)[0].env
+			w.advance(1000)
+			w.clock.now += step
+			c := w.newChild(w.childConfig(SigningRequired))
+			w.run()
+			if c.State() != StateConnected || p.Stats().Handshakes != 2 {
+				t.Fatalf("reloaded iframe %s; parent drops %v", c.State(), p.Stats().Dropped)
+			}
+			second := w.postsOf(TypeReady)[1].env
+			// The old page's ready, replayed, is refused whether or not
+			// its timestamp is within the skew window.
+			expectDrop(t, w, DropStale, func() { w.fromChild(envelopeValue(&first)) })
+			expectDrop(t, w, DropState, func() { w.fromChild(envelopeValue(&second)) })
+			var got result
+			c.HandleRequest("m", func(_ Value, r *Responder) { r.Resolve(GoValue(1.0)) })
+			p.Request("m", nil, Options{}, got.done)
+			w.run()
+			got.wantOK(t)
+		})
+	}
+}
+
+// TestReloadEpochsForgotten checks the bound on the epochs a parent
+// remembers: past maxEpochs reloads the oldest are forgotten, and their
+// timestamps become a floor that keeps their readies out.
+func TestReloadEpochsForgotten(t *testing.T) {
+	w := connect(t, SigningRequired, SigningRequired)
+	p := w.parent
+	// The harness's randomness repeats every 16 epochs; real pages draw
+	// theirs from crypto.getRandomValues.
+	cfg := w.childConfig(SigningRequired)
+	cfg.Runtime.Rand = rand.Reader
+	for range maxEpochs {
+		w.advance(10)
+		w.newChild(cfg)
+		w.run()
+	}
+	readies := w.postsOf(TypeReady)
+	if len(p.epochs) != maxEpochs || p.floorTS != readies[0].env.Auth.TS || p.Stats().Handshakes != maxEpochs+1 {
+		t.Fatalf("%d epochs, floor %d, %d handshakes", len(p.epochs), p.floorTS, p.Stats().Handshakes)
+	}
+	// The forgotten first ready is refused, and so is the second one,
+	// still remembered.
+	for _, r := range readies[:2] {
+		expectDrop(t, w, DropStale, func() { w.fromChild(envelopeValue(&r.env)) })
+	}
+	// A new page whose clock reads at or below the floor is refused too:
+	// the price of the bound, after that many reloads.
+	w.clock.now = p.floorTS
+	c := w.newChild(cfg)
+	w.run()
+	if c.State() != StateConnecting || p.Stats().Dropped[DropStale] != 3 {
+		t.Fatalf("child %s, drops %v", c.State(), p.Stats().Dropped)
+	}
+	w.clock.now++
+	c = w.newChild(cfg)
+	w.run()
+	if c.State() != StateConnected {
+		t.Fatalf("child %s, drops %v", c.State(), p.Stats().Dropped)
 	}
 }
 

@@ -34,9 +34,12 @@
 // key being bridgekey.RotateKey(current, kid)); the previous key verifies
 // inbound messages for a grace period (60 s) and is then zeroed. When the
 // iframe reloads, the new page sends a bridge:ready of a new epoch (a
-// random value in its body, with a newer timestamp) on the same session;
-// the parent re-handshakes on a new port, and nothing of the old epoch (its
-// port, answers to requests sent before the reload) is accepted. Signing
+// random value in its body) on the same session; the parent re-handshakes
+// on a new port, and nothing of the old epoch (its port, answers to
+// requests sent before the reload, its ready replayed) is accepted. The
+// parent remembers the epochs it accepted instead of asking for a newer
+// timestamp, so a reload after the system clock was set back connects.
+// Signing
 // required never accepts v1; optional uses v2 when both sides run this
 // runtime (an optional child sends a v2 ready and then a v1 one, so that
 // an SDK parent finds the one it reads) and v1 otherwise; off is v1 only.

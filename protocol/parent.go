@@ -85,10 +85,26 @@ type Parent struct {
 	skewMs      int64
 	queue       opQueue
 
-	// epoch and readyTS identify the accepted v2 handshake.
-	epoch   string
-	readyTS int64
+	// epoch is the epoch of the accepted v2 handshake.
+	epoch string
+
+	// epochs are the epochs of the v2 handshakes accepted so far, the
+	// current one last, at most maxEpochs; floorTS is the newest ready
+	// timestamp among those forgotten to keep that bound.
+	epochs  []pastEpoch
+	floorTS int64
 }
+
+// pastEpoch is an accepted handshake's epoch and its ready's timestamp.
+type pastEpoch struct {
+	epoch string
+	ts    int64
+}
+
+// maxEpochs bounds the accepted epochs a parent remembers: one per page
+// load of the iframe, so only a session that outlives this many reloads
+// forgets any.
+const maxEpochs = 64
 
 // NewParent validates cfg and returns a parent in state created.
 func NewParent(cfg ParentConfig) (*Parent, error) {
@@ -214,6 +230,22 @@ func (p *Parent) handle(env *Envelope) DropReason {
 
 // onReady accepts the first valid bridge:ready, and in a v2 session a
 // bridge:ready of a new epoch (the iframe reloaded).
+//
+// A reload is not told apart by its timestamp: parent and iframe read the
+// same wall clock, which the system may set back, and a reload after that
+// must still connect. Replay of an earlier ready stays impossible without
+// it. check has verified the ready's MAC, so it was made by a page that
+// holds the session key, and it names the epoch that page drew at random
+// (16 bytes); a verbatim replay repeats that epoch, and every accepted
+// epoch is remembered (epochs), so a replay of the current ready is a
+// duplicate (DropState) and of an earlier one stale (DropStale), however
+// the clocks moved. The epochs forgotten to bound the list leave their
+// newest timestamp as a floor (floorTS) under which no unknown epoch is
+// accepted. The skew window bounds the timestamps further. A ready the
+// parent never accepted is not remembered, but its bytes only ever
+// reached the parent page, and replaying it needs script that both reads
+// that page's messages and posts from the iframe's document: script that
+// can already fetch the key at either origin.
 func (p *Parent) onReady(env *Envelope) DropReason {
 	if p.state == StateWaitingForHandshake && env.Version == Version1 {
 		p.version = Version1
@@ -228,13 +260,11 @@ func (p *Parent) onReady(env *Envelope) DropReason {
 	if !ok || epoch == "" {
 		return DropEnvelope
 	}
-	if p.state == StateReady {
-		if epoch == p.epoch {
-			return DropState
-		}
-		if env.Auth.TS <= p.readyTS {
-			return DropClock
-		}
+	if p.state == StateReady && epoch == p.epoch {
+		return DropState
+	}
+	if p.knownEpoch(epoch) || env.Auth.TS <= p.floorTS {
+		return DropStale
 	}
 	if d := env.Auth.TS - p.rt.Clock.Now(); d > p.skewMs || -d > p.skewMs {
 		return DropClock
@@ -246,7 +276,8 @@ func (p *Parent) onReady(env *Envelope) DropReason {
 	// A new epoch restarts the iframe's sequence numbers.
 	p.inSeq = 0
 	p.accept(env)
-	p.epoch, p.readyTS = epoch, env.Auth.TS
+	p.epoch = epoch
+	p.rememberEpoch(epoch, env.Auth.TS)
 	if p.state == StateReady {
 		p.stats.Handshakes++
 		p.adopt(local)
@@ -260,6 +291,27 @@ func (p *Parent) onReady(env *Envelope) DropReason {
 	p.version = Version2
 	p.acceptReady(local, remote)
 	return dropNone
+}
+
+// knownEpoch reports whether epoch is that of a handshake accepted
+// before.
+func (p *Parent) knownEpoch(epoch string) bool {
+	for _, e := range p.epochs {
+		if e.epoch == epoch {
+			return true
+		}
+	}
+	return false
+}
+
+// rememberEpoch adds an accepted handshake's epoch, forgetting the oldest
+// one beyond maxEpochs and raising floorTS to its timestamp.
+func (p *Parent) rememberEpoch(epoch string, ts int64) {
+	if len(p.epochs) == maxEpochs {
+		p.floorTS = max(p.floorTS, p.epochs[0].ts)
+		p.epochs = append(p.epochs[:0], p.epochs[1:]...)
+	}
+	p.epochs = append(p.epochs, pastEpoch{epoch, ts})
 }
 
 // acceptReady completes the handshake, as the SDK's #acceptReady: ready,

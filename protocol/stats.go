@@ -63,12 +63,13 @@ const (
 	DropReplay
 
 	// DropClock means that a bridge:ready's timestamp is outside the
-	// allowed clock skew or not newer than the last accepted handshake.
+	// allowed clock skew.
 	DropClock
 
 	// DropStale means that the message belongs to an earlier handshake
 	// epoch: it came on an old port, answers a request sent before the
-	// iframe reloaded, or is a bridge:connected for another epoch.
+	// iframe reloaded, is a bridge:connected for another epoch, or is a
+	// bridge:ready of an epoch accepted before (a replay).
 	DropStale
 
 	// DropUnmatched means that a response matches no pending request: it
