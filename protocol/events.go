@@ -21,6 +21,11 @@ type eventRegistry struct {
 	listeners map[string][]listener
 	waiters   []*eventWaiter
 	next      uint64
+
+	// removals counts listener removals (each remove, each
+	// clearListeners), so that a dispatch can tell that its snapshot may
+	// hold a listener that is gone.
+	removals uint64
 }
 
 // on adds f as a listener of name and returns the function that removes
@@ -38,7 +43,9 @@ func (r *eventRegistry) on(name string, f func(Value)) func() {
 			if l.id != id {
 				continue
 			}
-			// Copy, so that a dispatch in progress keeps its snapshot.
+			// Copy, so that a dispatch in progress keeps its snapshot
+			// (and skips l through removals).
+			r.removals++
 			rest := make([]listener, 0, len(ls)-1)
 			rest = append(append(rest, ls[:i]...), ls[i+1:]...)
 			if len(rest) == 0 {
@@ -49,6 +56,16 @@ func (r *eventRegistry) on(name string, f func(Value)) func() {
 			return
 		}
 	}
+}
+
+// has reports whether the listener id of name is still registered.
+func (r *eventRegistry) has(name string, id uint64) bool {
+	for _, l := range r.listeners[name] {
+		if l.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // wait calls done with the payload of the next event name, or fails it
@@ -89,9 +106,16 @@ func (r *eventRegistry) remove(w *eventWaiter) bool {
 }
 
 // dispatch delivers an event to the listeners of name, then resolves the
-// waiters for it.
+// waiters for it. As with a DOM EventTarget, the listeners are those
+// registered when the event arrives: one that a listener adds waits for
+// the next event, and one that a listener removes (or that goes because a
+// listener destroyed the bridge, which removes them all) does not run.
 func (r *eventRegistry) dispatch(name string, payload Value) {
+	removals := r.removals
 	for _, l := range r.listeners[name] {
+		if r.removals != removals && !r.has(name, l.id) {
+			continue
+		}
 		l.f(payload)
 	}
 	if len(r.waiters) == 0 {
@@ -126,4 +150,5 @@ func (r *eventRegistry) rejectWaiters(err *Error) {
 // clearListeners removes every listener.
 func (r *eventRegistry) clearListeners() {
 	r.listeners = nil
+	r.removals++
 }

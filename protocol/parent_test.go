@@ -370,20 +370,21 @@ func TestParentEvents(t *testing.T) {
 	}
 	w.fromChild(v1msg(TypeReady, nil))
 	w.fromChild(v1msg(TypeEvent, map[string]any{"name": "e", "payload": "p"}))
-	if !slices.Equal(order, []string{"a", "b"}) {
+	// a removed b before b's turn (TestListenersDuringDispatch).
+	if !slices.Equal(order, []string{"a"}) {
 		t.Fatalf("order %v", order)
 	}
 	if w1.wantOK(t).String() != "p" || w2.wantOK(t).String() != "p" {
 		t.Fatal("waiters")
 	}
 	w.fromChild(v1msg(TypeEvent, map[string]any{"name": "e"}))
-	if !slices.Equal(order, []string{"a", "b", "a"}) {
+	if !slices.Equal(order, []string{"a", "a"}) {
 		t.Fatalf("after unsubscribe: %v", order)
 	}
 	unsubA()
 	unsubA()
 	w.fromChild(v1msg(TypeEvent, map[string]any{"name": "e"}))
-	if len(order) != 3 {
+	if len(order) != 2 {
 		t.Fatalf("unsubscribed listener ran: %v", order)
 	}
 	w.advance(50)
@@ -397,6 +398,132 @@ func TestParentEvents(t *testing.T) {
 	ac.Abort()
 	if w4.wantErr(t, CodeOperationAborted).Details["name"] != "y" || w.clock.active() != 0 {
 		t.Fatal(w4.err)
+	}
+}
+
+// TestListenersDuringDispatch checks what a listener can do to the
+// listeners of the event being dispatched, on both sides. As with a DOM
+// EventTarget, the listeners are those registered when the event
+// arrives: one removed by an earlier listener does not run, nor does any
+// once a listener destroyed the bridge; one added waits for the next
+// event.
+func TestListenersDuringDispatch(t *testing.T) {
+	// bridge is the part of a Parent or a Child under test.
+	type bridge struct {
+		on      func(name string, f func(Value)) (func(), error)
+		destroy func()
+	}
+	// listeners registers named listeners of "e" that record their runs.
+	type listeners struct {
+		b   bridge
+		ran []string
+		off map[string]func()
+	}
+	add := func(t *testing.T, ls *listeners, name string, also func()) {
+		f, err := ls.b.on("e", func(Value) {
+			ls.ran = append(ls.ran, name)
+			if also != nil {
+				also()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls.off[name] = f
+	}
+	sides := []struct {
+		name string
+		// side returns the bridge under test and a function that makes
+		// its peer send the event "e".
+		side func(w *world) (bridge, func())
+	}{
+		{"parent", func(w *world) (bridge, func()) {
+			return bridge{w.parent.On, w.parent.Destroy},
+				func() { w.child.SendEvent("e", nil, Options{}, func(*Error) {}) }
+		}},
+		{"child", func(w *world) (bridge, func()) {
+			return bridge{w.child.On, w.child.Destroy},
+				func() { w.parent.SendEvent("e", nil, Options{}, func(*Error) {}) }
+		}},
+	}
+	for _, side := range sides {
+		for _, tt := range []struct {
+			name string
+			// first is what the first of the listeners a, b, c does on
+			// the first event.
+			first func(t *testing.T, ls *listeners)
+			want  []string // the listeners that ran, over two events
+		}{
+			{"nothing", func(*testing.T, *listeners) {}, []string{"a", "b", "c", "a", "b", "c"}},
+			{"removes a later one", func(_ *testing.T, ls *listeners) { ls.off["b"]() }, []string{"a", "c", "a", "c"}},
+			{"removes itself", func(_ *testing.T, ls *listeners) { ls.off["a"]() }, []string{"a", "b", "c", "b", "c"}},
+			{"removes them all", func(_ *testing.T, ls *listeners) {
+				for _, f := range ls.off {
+					f()
+				}
+			}, []string{"a"}},
+			{"adds one", func(t *testing.T, ls *listeners) { add(t, ls, "d", nil) }, []string{"a", "b", "c", "a", "b", "c", "d"}},
+			{"destroys the bridge", func(_ *testing.T, ls *listeners) { ls.b.destroy() }, []string{"a"}},
+		} {
+			t.Run(side.name+"/"+tt.name, func(t *testing.T) {
+				w := connect(t, SigningRequired, SigningRequired)
+				b, send := side.side(w)
+				ls := &listeners{b: b, off: map[string]func(){}}
+				done := false
+				add(t, ls, "a", func() {
+					if !done {
+						done = true
+						tt.first(t, ls)
+					}
+				})
+				add(t, ls, "b", nil)
+				add(t, ls, "c", nil)
+				var waited result
+				if side.name == "parent" {
+					w.parent.WaitForEvent("e", Options{}, waited.done)
+				}
+				for range 2 {
+					send()
+					w.run()
+				}
+				if !slices.Equal(ls.ran, tt.want) {
+					t.Fatalf("ran %v, want %v", ls.ran, tt.want)
+				}
+				// Waiters resolve after the listeners, or fail with
+				// the bridge.
+				switch {
+				case side.name != "parent":
+				case tt.name == "destroys the bridge":
+					waited.wantErr(t, CodeBridgeDestroyed)
+				default:
+					waited.wantOK(t)
+				}
+			})
+		}
+	}
+}
+
+// TestHandlerDestroysBridge checks that a request handler that destroys
+// its bridge and then answers sends nothing: the requester times out.
+func TestHandlerDestroysBridge(t *testing.T) {
+	for _, side := range []string{"parent", "child"} {
+		t.Run(side, func(t *testing.T) {
+			w := connect(t, SigningRequired, SigningRequired)
+			var got result
+			if side == "parent" {
+				w.parent.HandleRequest("m", func(_ Value, r *Responder) { w.parent.Destroy(); r.Resolve(GoValue(1.0)) })
+				w.child.Request("m", nil, Options{}, got.done)
+			} else {
+				w.child.HandleRequest("m", func(_ Value, r *Responder) { w.child.Destroy(); r.Resolve(GoValue(1.0)) })
+				w.parent.Request("m", nil, Options{}, got.done)
+			}
+			w.run()
+			if n := len(w.postsOf(TypeResponse)); n != 0 {
+				t.Fatalf("%d responses sent", n)
+			}
+			w.advance(DefaultOperationTimeoutMs)
+			got.wantErr(t, CodeRequestTimeout)
+		})
 	}
 }
 
