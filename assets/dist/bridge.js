@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.fc07a9a2f999.wasm", import.meta.url);
+const wasmURL = new URL("bridge.611513d51c9c.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 // The bootstrap parameters' names and where a parent puts them. A site
 // whose bridge sets session_param, parent_param or session_in is served a
