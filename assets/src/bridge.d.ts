@@ -1,6 +1,10 @@
 // TypeScript declarations of caddy-bridge's bridge.js (DESIGN §7).
 
-/** Error codes of the iframe-bridge SDK, those signing adds, and the session endpoint's. */
+/**
+ * Error codes of the iframe-bridge SDK, those signing adds, and the session endpoint's.
+ * A handler's failure reaches the caller as REQUEST_REMOTE_ERROR, with the remote code
+ * (REQUEST_HANDLER_ERROR, or the one the handler's peer sent) in details.remoteError.code.
+ */
 export type IframeBridgeErrorCode =
   | "CONFIG_INVALID_CONTAINER" | "CONFIG_INVALID_SRC" | "CONFIG_INVALID_QUEUE" | "CONFIG_INVALID_SECURITY_PROFILE"
   | "CONFIG_INVALID_TIMEOUT" | "CONFIG_UNSAFE_ORIGIN" | "CONFIG_INVALID_ENVIRONMENT"
@@ -12,7 +16,7 @@ export type IframeBridgeErrorCode =
   | "MESSAGE_TARGET_MISMATCH" | "AUTH_FAILED" | "REPLAY_REJECTED" | "KEY_UNAVAILABLE"
   | "SESSION_UNAVAILABLE" | "SESSION_REFUSED"
   | "TOKEN_MALFORMED" | "TOKEN_FORGED" | "TOKEN_EXPIRED" | "TOKEN_ALREADY_REDEEMED"
-  | "DEPLOYMENT_UNKNOWN" | "ORIGIN_REFUSED" | "BODY_INVALID";
+  | "DEPLOYMENT_UNKNOWN" | "ORIGIN_REFUSED" | "BODY_INVALID" | "BUSY" | "INTERNAL";
 
 /** The error of every bridge operation. */
 export declare class IframeBridgeError extends Error {
