@@ -30,7 +30,7 @@ func (p *pageRewrite) startDecoding(enc string) {
 	pr, pw := io.Pipe()
 	p.pw, p.done = pw, make(chan error, 1)
 	go func() {
-		err := decodeInto(enc, pr, writerFunc(p.plain))
+		err := decodeInto(enc, pr, writerFunc(p.lockedPlain))
 		_ = pr.CloseWithError(err)
 		p.done <- err
 	}()

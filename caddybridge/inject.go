@@ -1,6 +1,7 @@
 package caddybridge
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -21,15 +22,23 @@ type pageRewrite struct {
 	in        *bytes.Buffer
 	streaming bool
 	rewriter  *htmlrewrite.Rewriter
-	tokFn     htmlrewrite.TokenFunc       // p.token, for the streaming path
-	appendFn  htmlrewrite.AppendTokenFunc // p.appendToken, for whole pages
-	now       time.Time
-	stats     htmlrewrite.Stats
+	// out buffers the streaming rewriter's writes, so that downstream
+	// (encode above all, which decides whether to compress on its first
+	// write) gets full writes rather than the pieces between iframes; it
+	// is flushed when the upstream flushes and when the page ends.
+	out      *bufio.Writer
+	tokFn    htmlrewrite.TokenFunc       // p.token, for the streaming path
+	appendFn htmlrewrite.AppendTokenFunc // p.appendToken, for whole pages
+	now      time.Time
+	stats    htmlrewrite.Stats
 
 	// Decoding of a compressed upstream page: the handler writes into pw,
-	// a goroutine decodes into the plain path and reports on done.
+	// a goroutine decodes into the plain path and reports on done. While
+	// it runs, mu guards the page's state and the downstream writer
+	// between the decoder (plain) and the handler's flushes.
 	pw   *io.PipeWriter
 	done chan error
+	mu   sync.Mutex
 }
 
 func (p *pageRewrite) reset(rw *responseWriter, ds *deploymentSet) {
@@ -54,6 +63,11 @@ func (p *pageRewrite) release() {
 	if p.rewriter != nil {
 		rewriterPool.Put(p.rewriter)
 		p.rewriter = nil
+	}
+	if p.out != nil {
+		p.out.Reset(nil)
+		outPool.Put(p.out)
+		p.out = nil
 	}
 	p.rw, p.ds = nil, nil
 	pagePool.Put(p)
@@ -147,25 +161,40 @@ func (p *pageRewrite) plain(b []byte) (int, error) {
 	return p.rewriter.Write(b)
 }
 
+// lockedPlain is plain for the decoder goroutine.
+func (p *pageRewrite) lockedPlain(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.plain(b)
+}
+
 // startStreaming sends the headers without a Content-Length and pushes
 // what was gathered through a streaming rewriter.
 func (p *pageRewrite) startStreaming() error {
 	p.streaming = true
 	p.rw.sendHeader(-1)
+	p.out = outPool.Get().(*bufio.Writer)
+	p.out.Reset(p.downstream())
 	p.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
-	p.rewriter.Reset(p.downstream(), p.ds.rewrite, p.tokFn)
+	p.rewriter.Reset(p.out, p.ds.rewrite, p.tokFn)
 	_, err := p.rewriter.Write(p.in.Bytes())
 	p.in.Reset()
 	return err
 }
 
-// flush makes the page stream from now on. A page being decoded is
-// flushed when it ends.
-func (p *pageRewrite) flush() error {
-	if p.pw != nil || p.streaming {
-		return nil
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+
+// flushLocked makes the page stream from now on and sends what the
+// rewriter has written (what a decoder still holds leaves with its next
+// output); while decoding, the caller holds p.mu. The caller flushes the
+// response itself afterwards.
+func (p *pageRewrite) flushLocked() error {
+	if !p.streaming {
+		if err := p.startStreaming(); err != nil {
+			return err
+		}
 	}
-	return p.startStreaming()
+	return p.out.Flush()
 }
 
 // close finishes the page.
@@ -178,6 +207,9 @@ func (p *pageRewrite) close() error {
 	}
 	if p.streaming {
 		err := p.rewriter.Close()
+		if ferr := p.out.Flush(); err == nil {
+			err = ferr
+		}
 		p.count(p.rewriter.Stats(), &pagesStreamed)
 		return err
 	}

@@ -203,13 +203,21 @@ func (rw *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 var sniffPool = sync.Pool{New: func() any { return new([512]byte) }}
 
 // FlushError sends the headers and what is ready, then flushes. A page
-// being rewritten switches to streaming.
+// being rewritten switches to streaming (which sends its latched status
+// first). While a compressed page is being decoded, the flush happens
+// under the page's lock, as the decoder's writes do.
 func (rw *responseWriter) FlushError() error {
 	rw.writeHeader(nil)
-	if rw.page != nil {
-		if err := rw.page.flush(); err != nil {
-			return err
-		}
+	p := rw.page
+	if p == nil {
+		return http.NewResponseController(rw.ResponseWriter).Flush()
+	}
+	if p.pw != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
+	if err := p.flushLocked(); err != nil {
+		return err
 	}
 	return http.NewResponseController(rw.ResponseWriter).Flush()
 }
