@@ -89,6 +89,14 @@ func checkParamName(field, v string) error {
 	return nil
 }
 
+// CheckParamName reports whether v is an acceptable name for the URL
+// parameter field (session_param or parent_param): letters, digits and
+// "_-.~" only. The Caddyfile parser calls it so that the error names the
+// line; Validate calls it again for JSON configs.
+func CheckParamName(field, v string) error {
+	return checkParamName(field, v)
+}
+
 // CheckRuntimePath accepts an absolute path without a query, fragment,
 // dot segments or placeholders, other than "/" itself.
 func CheckRuntimePath(v string) error {

@@ -126,8 +126,14 @@ func parse(d *caddyfile.Dispenser) (*caddybridge.Handler, error) {
 			}
 			switch name {
 			case "session_param":
+				if err := caddybridge.CheckParamName(name, v); err != nil {
+					return nil, d.Err(err.Error())
+				}
 				h.SessionParam = v
 			case "parent_param":
+				if err := caddybridge.CheckParamName(name, v); err != nil {
+					return nil, d.Err(err.Error())
+				}
 				h.ParentParam = v
 			case "runtime_path":
 				if err := checkRuntimePathArg(v); err != nil {

@@ -122,6 +122,8 @@ func TestRefused(t *testing.T) {
 		{"root runtime_path", "embed https://w.example.com\n\t\truntime_path /", 4, []string{"whole site"}},
 		{"bad origin", "embed https://w.example.com\n\t\torigin https://shop.example.com/", 4, []string{"origin:", "no path"}},
 		{"twice", "embed https://w.example.com\n\t\tcsp off\n\t\tcsp enforce", 5, []string{"csp is set twice"}},
+		{"session_param with &", "embed https://w.example.com\n\t\tsession_param a&b", 4, []string{`session_param "a&b" contains "&"`, "letters, digits"}},
+		{"parent_param with =", "embed https://w.example.com\n\t\tparent_param from=x", 4, []string{`parent_param "from=x" contains "="`, "letters, digits"}},
 		{"same params", "embed https://w.example.com\n\t\tsession_param x\n\t\tparent_param x", 5, []string{"different names"}},
 		{"args on first line", "", 2, []string{"no arguments"}},
 	}
