@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"maps"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -192,36 +191,122 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) error {
 	return nil
 }
 
-// pickVariant chooses the first variant after identity whose encoding the
-// client accepts (q > 0), else identity.
+// pickVariant chooses the variant the client prefers by the quality
+// values of its Accept-Encoding (RFC 9110, section 12.5.3). Ties go to the
+// server's order of preference: the precompressed variants in the order
+// of vs (br, then gzip), then identity. Identity is acceptable unless it is
+// refused (identity;q=0, or *;q=0 without identity listed); when it is not
+// listed it ranks below every listed coding. Without the header, or when
+// nothing is acceptable, identity is sent.
 func pickVariant(vs []variant, acceptEncoding string) variant {
+	if acceptEncoding == "" {
+		return vs[0]
+	}
+	ae := parseAcceptEncoding(acceptEncoding)
+	best, bestQ := vs[0], ae.identityQ()
 	for _, v := range vs[1:] {
-		if acceptsEncoding(acceptEncoding, v.encoding) {
-			return v
+		if q := ae.q(v.encoding); q > bestQ || q == bestQ && q > 0 && best.encoding == "" {
+			best, bestQ = v, q
 		}
 	}
-	return vs[0]
+	if bestQ <= 0 {
+		return vs[0] // nothing acceptable: ignore the header (RFC 9110 allows it)
+	}
+	return best
 }
 
-// acceptsEncoding reports whether an Accept-Encoding value allows enc,
-// named or through "*", with a non-zero quality.
-func acceptsEncoding(header, enc string) bool {
-	star := false
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		if k, val, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(strings.ToLower(k)) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
-				q = f
+// acceptEncoding is a parsed Accept-Encoding field value: the quality of
+// each listed coding (lower case) in thousandths, and of "*" if listed.
+type acceptEncoding struct {
+	codings map[string]int
+	star    int // -1 when "*" is not listed
+}
+
+// parseAcceptEncoding parses an Accept-Encoding field value. Each element
+// is a coding with optional parameters; only q is meaningful, and it may
+// follow other parameters. An element whose q is not a valid qvalue is
+// ignored; when a coding is listed twice, the first element counts.
+func parseAcceptEncoding(header string) acceptEncoding {
+	ae := acceptEncoding{codings: make(map[string]int, 4), star: -1}
+	for _, elem := range strings.Split(header, ",") {
+		params := strings.Split(elem, ";")
+		name := strings.ToLower(strings.TrimSpace(params[0]))
+		if name == "" {
+			continue
+		}
+		q, ok := 1000, true
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, ok = parseQValue(strings.TrimSpace(v))
+				break
 			}
 		}
-		switch name {
-		case enc:
-			return q > 0
-		case "*":
-			star = q > 0
+		if !ok {
+			continue
+		}
+		if name == "x-gzip" {
+			name = "gzip" // RFC 9110, section 8.4.1.3
+		}
+		if name == "*" {
+			if ae.star < 0 {
+				ae.star = q
+			}
+			continue
+		}
+		if _, dup := ae.codings[name]; !dup {
+			ae.codings[name] = q
 		}
 	}
-	return star
+	return ae
+}
+
+// q returns the quality of a content coding: its own, else that of "*",
+// else 0 (not acceptable).
+func (ae acceptEncoding) q(coding string) int {
+	if q, ok := ae.codings[coding]; ok {
+		return q
+	}
+	return max(ae.star, 0)
+}
+
+// identityQ returns the quality of identity: its own, else that of "*",
+// else 1 thousandth, so that identity stays acceptable but ranks below
+// every coding the client lists.
+func (ae acceptEncoding) identityQ() int {
+	if q, ok := ae.codings["identity"]; ok {
+		return q
+	}
+	if ae.star >= 0 {
+		return ae.star
+	}
+	return 1
+}
+
+// parseQValue parses a qvalue ("0" to "1" with at most three decimals)
+// into thousandths.
+func parseQValue(s string) (int, bool) {
+	if s == "" || len(s) > 5 || s[0] != '0' && s[0] != '1' {
+		return 0, false
+	}
+	q := int(s[0]-'0') * 1000
+	if len(s) == 1 {
+		return q, true
+	}
+	if s[1] != '.' {
+		return 0, false
+	}
+	scale := 100
+	for i := 2; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		q += int(c-'0') * scale
+		scale /= 10
+	}
+	if q > 1000 {
+		return 0, false
+	}
+	return q, true
 }
