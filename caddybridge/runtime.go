@@ -7,9 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,10 +188,41 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) error {
 	hdr.Set("Etag", v.etag)
 	if v.encoding != "" {
 		hdr.Set("Content-Encoding", v.encoding)
+		// ServeContent leaves Content-Length out of a whole response
+		// when Content-Encoding is set (it guards against writers that
+		// compress on the fly); this variant is compressed already.
+		w = &wholeLength{ResponseWriter: w, n: len(v.data)}
 	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(v.data))
 	return nil
 }
+
+// wholeLength gives a 200 answer of ServeContent, which is always the
+// whole content, a Content-Length of n when it has none. Other answers
+// (206 with its own length, 304, 412, 416) are left as ServeContent makes
+// them.
+type wholeLength struct {
+	http.ResponseWriter
+	n int
+}
+
+// WriteHeader adds the Content-Length of a 200 answer.
+func (w *wholeLength) WriteHeader(status int) {
+	if status == http.StatusOK {
+		if _, ok := w.Header()["Content-Length"]; !ok {
+			w.Header()["Content-Length"] = []string{strconv.Itoa(w.n)}
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// ReadFrom keeps the underlying writer's ReadFrom, if any, in use.
+func (w *wholeLength) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(w.ResponseWriter, r)
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *wholeLength) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // pickVariant chooses the variant the client prefers by the quality
 // values of its Accept-Encoding (RFC 9110, section 12.5.3). Ties go to the

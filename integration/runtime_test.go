@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -199,5 +200,52 @@ http://127.0.0.1:9080 {
 	}
 	if b, _ := io.ReadAll(zr); string(b) != jsC {
 		t.Errorf("the configured bridge.js's gzip variant does not decode to it")
+	}
+}
+
+// TestRuntimePrecompressedLength checks that the precompressed variants
+// of the runtime carry their Content-Length, on GET and HEAD, and that a
+// Range request on one still gets a 206 with the range's own length.
+func TestRuntimePrecompressedLength(t *testing.T) {
+	start(t, `
+http://localhost:9080 {
+	encode gzip
+	bridge {
+		embed https://widget.example.com
+	}
+	respond "page"
+}
+`)
+	_, js := fetch(t, "GET", "http://localhost:9080/_bridge/bridge.js")
+	m := regexp.MustCompile(`new URL\("(bridge\.[0-9a-f]{12}\.wasm)", import\.meta\.url\)`).FindStringSubmatch(js)
+	if m == nil {
+		t.Fatalf("bridge.js does not import a hashed wasm")
+	}
+	for _, url := range []string{"http://localhost:9080/_bridge/" + m[1], "http://localhost:9080/_bridge/bridge.js"} {
+		for _, enc := range []string{"br", "gzip"} {
+			resp, body := fetch(t, "GET", url, "Accept-Encoding", enc)
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != enc {
+				t.Fatalf("GET %s, %s: %d %v", url, enc, resp.StatusCode, resp.Header)
+			}
+			want := strconv.Itoa(len(body))
+			if got := resp.Header.Get("Content-Length"); got != want || len(resp.TransferEncoding) != 0 {
+				t.Errorf("GET %s, %s: Content-Length %q, Transfer-Encoding %v; the body has %s bytes", url, enc, got, resp.TransferEncoding, want)
+			}
+			head, hbody := fetch(t, "HEAD", url, "Accept-Encoding", enc)
+			if head.StatusCode != 200 || hbody != "" || head.Header.Get("Content-Encoding") != enc || head.Header.Get("Content-Length") != want {
+				t.Errorf("HEAD %s, %s: %d Content-Length %q, want %s", url, enc, head.StatusCode, head.Header.Get("Content-Length"), want)
+			}
+			part, pbody := fetch(t, "GET", url, "Accept-Encoding", enc, "Range", "bytes=2-9")
+			if part.StatusCode != 206 || pbody != body[2:10] || part.Header.Get("Content-Length") != "8" ||
+				part.Header.Get("Content-Range") != "bytes 2-9/"+want {
+				t.Errorf("Range on %s, %s: %d %v %q", url, enc, part.StatusCode, part.Header, pbody)
+			}
+			if nm, nbody := fetch(t, "GET", url, "Accept-Encoding", enc, "If-None-Match", resp.Header.Get("Etag")); nm.StatusCode != 304 || nbody != "" || nm.Header.Get("Content-Length") != "" {
+				t.Errorf("revalidating %s, %s: %d %v", url, enc, nm.StatusCode, nm.Header)
+			}
+			if pf, _ := fetch(t, "GET", url, "Accept-Encoding", enc, "If-Match", `"other"`); pf.StatusCode != 412 || pf.Header.Get("Content-Length") == want {
+				t.Errorf("If-Match mismatch on %s, %s: %d %v", url, enc, pf.StatusCode, pf.Header)
+			}
+		}
 	}
 }
