@@ -107,7 +107,7 @@ func (rw *responseWriter) writeHeader(sniff []byte) {
 		}
 	}
 	if rw.tokenInURL {
-		hdr["Referrer-Policy"] = rw.field("strict-origin")
+		tightenReferrerPolicy(hdr, rw.field)
 		if html && bodyAllowed(rw.r.Method, rw.status) {
 			rw.addPreload() // an embed page opened for a session: its bridge loads the runtime
 		}

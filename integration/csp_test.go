@@ -194,3 +194,46 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// TestReferrerPolicyOnlyTightened: an embed page opened with a token gets
+// a Referrer-Policy that keeps the token out of Referer headers, but an
+// upstream policy that already does so, or is stricter, is kept.
+func TestReferrerPolicyOnlyTightened(t *testing.T) {
+	start(t, `
+http://localhost:9080 {
+	bridge {
+		parent https://shop.example.com
+	}
+	handle /none {
+		respond "<p>none</p>"
+	}
+	handle /no-referrer {
+		header Referrer-Policy no-referrer
+		respond "<p>no-referrer</p>"
+	}
+	handle /same-origin {
+		header Referrer-Policy same-origin
+		respond "<p>same-origin</p>"
+	}
+	handle /weak {
+		header Referrer-Policy "no-referrer, strict-origin-when-cross-origin"
+		respond "<p>weak</p>"
+	}
+}
+`)
+	for _, c := range []struct{ path, want string }{
+		{"/none", "strict-origin"},
+		{"/no-referrer", "no-referrer"},
+		{"/same-origin", "no-referrer"},
+		{"/weak", "strict-origin"},
+	} {
+		resp, _ := fetch(t, "GET", "http://localhost:9080"+c.path+"?__iframeBridgeSessionId=abc")
+		if got := resp.Header.Values("Referrer-Policy"); len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s with a token: Referrer-Policy %q, want %q", c.path, got, c.want)
+		}
+		resp, _ = fetch(t, "GET", "http://localhost:9080"+c.path)
+		if c.path == "/none" && resp.Header.Get("Referrer-Policy") != "" {
+			t.Errorf("%s without a token: Referrer-Policy %q", c.path, resp.Header.Get("Referrer-Policy"))
+		}
+	}
+}
