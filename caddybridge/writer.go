@@ -330,11 +330,13 @@ func bodyAllowed(method string, status int) bool {
 }
 
 // isCandidate reports whether a request may be answered with a page to
-// rewrite. Browsers say what they fetch in Sec-Fetch-Dest; without it,
-// the Accept header decides. Subresources (images, scripts, styles…)
-// keep their conditional and compressed requests.
+// rewrite. Any method may be (a page rendered in reply to a form POST is
+// common) except CONNECT, whose answer is a tunnel. Browsers say what
+// they fetch in Sec-Fetch-Dest; without it, the Accept header decides.
+// Subresources (images, scripts, styles…) keep their conditional and
+// compressed requests.
 func isCandidate(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method == http.MethodConnect {
 		return false
 	}
 	if dest := headerGet(r.Header, "Sec-Fetch-Dest"); dest != "" {
@@ -349,14 +351,27 @@ func isCandidate(r *http.Request) bool {
 }
 
 // candidateStrip lists, in canonical form, the request headers that
-// prepareCandidate removes.
-var candidateStrip = []string{"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Range", "Range", "If-Match", "If-Unmodified-Since"}
+// prepareCandidate removes from GET and HEAD requests; unsafeStrip, from
+// requests with other methods.
+var (
+	candidateStrip = []string{"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Range", "Range", "If-Match", "If-Unmodified-Since"}
+	unsafeStrip    = []string{"Accept-Encoding", "Range"}
+)
 
 // prepareCandidate strips the request headers that would let the answer
 // be a compressed, partial or cached copy of a page that must carry
-// fresh tokens.
+// fresh tokens. Other methods than GET and HEAD lose Accept-Encoding and
+// Range (which only GET defines; an upstream that honoured it would send
+// a 206, never rewritten) but keep their conditional headers: no 304 can
+// come of them, and their If-Match, If-None-Match and
+// If-Unmodified-Since are preconditions of a change (a PUT that must not
+// overwrite, say) that must reach the upstream.
 func prepareCandidate(r *http.Request) {
-	for _, k := range candidateStrip {
+	strip := unsafeStrip
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		strip = candidateStrip
+	}
+	for _, k := range strip {
 		delete(r.Header, k)
 	}
 }

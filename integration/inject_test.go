@@ -346,3 +346,133 @@ http://localhost:9081 {
 		}
 	}
 }
+
+// TestInjectOtherMethods: a page answered to a POST (or any other method)
+// is rewritten like one answered to a GET, through respond and
+// reverse_proxy; the write preconditions of such requests reach the
+// upstream; file_server's 405 to a POST and bodiless answers pass.
+func TestInjectOtherMethods(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/index.html", page)
+	// The upstream answers every method with the page and says which
+	// request headers it got.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("X-Got", r.Method+" "+string(body)+" if-match="+r.Header.Get("If-Match")+" range="+r.Header.Get("Range"))
+		w.Header().Set("X-Got-Accept-Encoding", r.Header.Get("Accept-Encoding"))
+		io.WriteString(w, page)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	start(t, `
+http://localhost:9080 {
+	bridge {
+		embed `+widget+`
+	}
+	handle /respond {
+		header Content-Type text/html
+		respond `+"`"+page+"`"+`
+	}
+	handle /proxy {
+		reverse_proxy `+ln.Addr().String()+`
+	}
+	handle /empty {
+		header Content-Type text/html
+		respond 200
+	}
+	handle /nocontent {
+		header Content-Type text/html
+		respond 204
+	}
+	handle {
+		root * `+dir+`
+		file_server
+	}
+}
+`)
+	send := func(method, path string, hdr ...string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://localhost:9080"+path, strings.NewReader("a=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept-Encoding", "zstd, br")
+		req.Header.Set("Accept", "text/html")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("%s %s: reading body: %v", method, path, err)
+		}
+		return resp, string(b)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/respond"}, {"PUT", "/respond"}, {"DELETE", "/respond"}, {"PATCH", "/respond"}, {"OPTIONS", "/respond"},
+		{"POST", "/proxy"}, {"PUT", "/proxy"},
+	} {
+		what := c.method + " " + c.path
+		resp, body := send(c.method, c.path, "If-Match", `"v1"`, "Range", "bytes=0-9")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", what, resp.StatusCode)
+		}
+		checkRewritten(t, what, body)
+		if h := resp.Header; h.Get("Cache-Control") != "private, no-store" || h.Get("Content-Length") != strconv.Itoa(len(body)) ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-src 'self' "+widget) {
+			t.Errorf("%s: headers %v", what, h)
+		}
+		if c.path == "/proxy" {
+			// Range gone, the precondition kept, and the client's
+			// Accept-Encoding gone (reverse_proxy's transport asks for
+			// gzip on its own, and decodes it).
+			if got, want := resp.Header.Get("X-Got"), c.method+` a=1 if-match="v1" range=`; got != want {
+				t.Errorf("%s: the upstream got %q, want %q", what, got, want)
+			}
+			if got := resp.Header.Get("X-Got-Accept-Encoding"); strings.Contains(got, "zstd") {
+				t.Errorf("%s: the upstream got Accept-Encoding %q", what, got)
+			}
+		}
+	}
+	// A form posted from a page opened in a frame, with no Sec-Fetch-Dest
+	// but Accept: text/html (an older browser, or curl).
+	resp, body := send("POST", "/proxy", "Sec-Fetch-Dest", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST without Sec-Fetch-Dest: %d", resp.StatusCode)
+	}
+	checkRewritten(t, "POST without Sec-Fetch-Dest", body)
+	// A script's POST is left alone.
+	if _, body := send("POST", "/proxy", "Sec-Fetch-Dest", "script"); body != page {
+		t.Errorf("POST for a script was changed:\n%s", body)
+	}
+
+	// file_server answers 405 to a POST, and GET still works after it.
+	if resp, _ := send("POST", "/index.html"); resp.StatusCode != 405 {
+		t.Errorf("POST to file_server: %d, want 405", resp.StatusCode)
+	}
+	if resp, body := send("GET", "/index.html"); resp.StatusCode != 200 {
+		t.Errorf("GET after the 405: %d", resp.StatusCode)
+	} else {
+		checkRewritten(t, "GET after the 405", body)
+	}
+
+	// Bodiless answers: an empty HTML page and a 204.
+	for _, m := range []string{"POST", "OPTIONS"} {
+		resp, body := send(m, "/empty")
+		if resp.StatusCode != 200 || body != "" || resp.Header.Get("Content-Length") != "0" {
+			t.Errorf("%s /empty: %d %v %q", m, resp.StatusCode, resp.Header, body)
+		}
+		resp, body = send(m, "/nocontent")
+		if resp.StatusCode != 204 || body != "" || resp.Header.Get("Cache-Control") != "" {
+			t.Errorf("%s /nocontent: %d %v %q", m, resp.StatusCode, resp.Header, body)
+		}
+	}
+}
