@@ -315,9 +315,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if err := next.ServeHTTP(rw, r); err != nil {
 		rw.abandon()
+		if !rw.wroteHeader {
+			h.prepareErrorHeaders(rw.Header(), tokenInURL, rw.field)
+		}
 		return err // Caddy's error handling writes the response
 	}
 	return rw.finish()
+}
+
+// prepareErrorHeaders applies the embed role's policy to the headers of a
+// response that Caddy's error handling is about to write: the error
+// routes (handle_errors), or Caddy's bare status when there are none,
+// write to the writer the server gave, outside this handler, but into the
+// same header map, which Caddy does not clear. So an error page gets
+// frame-ancestors with the parent origins (merged into the policies
+// already in the map), loses X-Frame-Options, and, opened with a token,
+// gets the tightened Referrer-Policy. Headers that the error routes set
+// afterwards (a header directive in handle_errors) are theirs; a bridge
+// inside handle_errors merges those too. The parent role does nothing
+// here: an error page is not rewritten, and a frame-src of the module's
+// own would only restrict it.
+func (h *Handler) prepareErrorHeaders(hdr http.Header, tokenInURL bool, field func(string) []string) {
+	if len(h.parents) == 0 {
+		return
+	}
+	if h.CSP != CSPOff {
+		applyCSP(hdr, h.CSP, h.wantOther)
+	}
+	if tokenInURL {
+		tightenReferrerPolicy(hdr, field)
+	}
 }
 
 // serveRuntime answers requests under RuntimePath: the runtime files,

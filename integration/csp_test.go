@@ -3,6 +3,7 @@ package integration
 import (
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/caddybridge/caddy-bridge/caddybridge"
 	"testing"
@@ -235,5 +236,111 @@ http://localhost:9080 {
 		if c.path == "/none" && resp.Header.Get("Referrer-Policy") != "" {
 			t.Errorf("%s without a token: Referrer-Policy %q", c.path, resp.Header.Get("Referrer-Policy"))
 		}
+	}
+}
+
+// TestErrorPagesFramingPolicy: in the embed role, error pages written by
+// handle_errors (or Caddy's bare status) carry frame-ancestors and lose
+// X-Frame-Options; a handle_errors that sets its own policy and has a
+// bridge of its own gets it merged; the parent role leaves error pages
+// alone.
+func TestErrorPagesFramingPolicy(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/index.html", "<p>home</p>")
+	start(t, `
+http://localhost:9080 {
+	header X-Frame-Options DENY
+	bridge {
+		parent https://shop.example.com
+	}
+	root * `+dir+`
+	file_server
+	handle_errors {
+		header Content-Type text/html
+		respond "<h1>{err.status_code}</h1>"
+	}
+}
+
+http://127.0.0.1:9080 {
+	bridge {
+		parent https://shop.example.com
+	}
+	root * `+dir+`
+	file_server
+	handle_errors {
+		header Content-Type text/html
+		header Content-Security-Policy "default-src 'self'; frame-ancestors 'none'"
+		header +Content-Security-Policy "frame-ancestors 'self'"
+		bridge {
+			parent https://shop.example.com
+		}
+		respond "<h1>{err.status_code}</h1>"
+	}
+}
+
+http://localhost:9081 {
+	header X-Frame-Options DENY
+	bridge {
+		parent https://shop.example.com
+	}
+	root * `+dir+`
+	file_server
+}
+
+http://localhost:9082 {
+	bridge {
+		embed https://widget.example.com
+	}
+	root * `+dir+`
+	file_server
+	handle_errors {
+		header Content-Type text/html
+		respond `+"`"+`<iframe src="https://widget.example.com/app"></iframe>`+"`"+`
+	}
+}
+`)
+	const ancestors = "frame-ancestors 'self' https://shop.example.com"
+	// handle_errors with respond, and Caddy's bare status without it.
+	for _, u := range []string{"http://localhost:9080/missing", "http://localhost:9081/missing"} {
+		resp, body := fetch(t, "GET", u+"?__iframeBridgeSessionId=abc")
+		if resp.StatusCode != 404 {
+			t.Fatalf("%s: %d", u, resp.StatusCode)
+		}
+		if u == "http://localhost:9080/missing" && body != "<h1>404</h1>" {
+			t.Errorf("%s: body %q", u, body)
+		}
+		h := resp.Header
+		if got := h.Values("Content-Security-Policy"); len(got) != 1 || got[0] != ancestors {
+			t.Errorf("%s: Content-Security-Policy %q, want %q", u, got, ancestors)
+		}
+		if h.Get("X-Frame-Options") != "" || h.Get("Referrer-Policy") != "strict-origin" {
+			t.Errorf("%s: headers %v", u, h)
+		}
+	}
+	// POST to file_server: its 405 is an error too.
+	if resp, _ := fetch(t, "POST", "http://localhost:9080/index.html"); resp.StatusCode != 405 ||
+		resp.Header.Get("Content-Security-Policy") != ancestors || resp.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("405: %d %v", resp.StatusCode, resp.Header)
+	}
+	// The page itself, as before.
+	if resp, _ := fetch(t, "GET", "http://localhost:9080/index.html"); resp.StatusCode != 200 ||
+		resp.Header.Get("Content-Security-Policy") != ancestors || resp.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("page: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	// handle_errors replaces the policy, adds another, and merges both
+	// through its own bridge: each allows the parent, none twice.
+	resp, _ := fetch(t, "GET", "http://127.0.0.1:9080/missing")
+	// (The handle_errors bridge treats the HTML as a page that may load
+	// the runtime, hence the script allowances.)
+	want := []string{"default-src 'self'; frame-ancestors https://shop.example.com; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'", "frame-ancestors 'self' https://shop.example.com"}
+	if got := resp.Header.Values("Content-Security-Policy"); resp.StatusCode != 404 || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("handle_errors with its own policy: %d %q, want %q", resp.StatusCode, got, want)
+	}
+
+	// Parent role: an error page is not rewritten and gets no frame-src.
+	resp, body := fetch(t, "GET", "http://localhost:9082/missing")
+	if resp.StatusCode != 404 || body != `<iframe src="https://widget.example.com/app"></iframe>` || resp.Header.Get("Content-Security-Policy") != "" {
+		t.Errorf("parent role error page: %d %v %q", resp.StatusCode, resp.Header, body)
 	}
 }
