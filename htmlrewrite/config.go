@@ -35,7 +35,11 @@ type Config struct {
 	// InHash puts the parameters in the URL's fragment instead of its query.
 	InHash bool
 
-	// ParentOrigin is this page's origin, the value of ParentParam.
+	// ParentOrigin is this page's origin, the value of ParentParam, for
+	// example "https://shop.example". When it is an http or https origin,
+	// it is also what protocol-relative src values ("//host/path") are
+	// resolved against until the page has a <base href>: they take its
+	// scheme. Otherwise they are skipped as relative.
 	ParentOrigin string
 
 	// Shim holds bytes inserted once per page: right after the first <head>
@@ -72,6 +76,7 @@ type compiled struct {
 	parentParam  []byte
 	parentEsc    []byte // query-escaped ParentOrigin
 	inHash       bool
+	page         uint8 // ParentOrigin's scheme: pageHTTP, pageHTTPS or pageUnknown
 	shim         []byte
 	maxTag       int
 	err          error
@@ -110,6 +115,7 @@ func build(c *Config) *compiled {
 		parentParam:  []byte(c.ParentParam),
 		parentEsc:    appendQueryEscape(nil, c.ParentOrigin),
 		inHash:       c.InHash,
+		page:         pageSchemeOf(c.ParentOrigin),
 		shim:         append([]byte(nil), c.Shim...),
 		maxTag:       c.MaxTag,
 	}
@@ -159,7 +165,7 @@ func checkParamName(which, name string) error {
 // iframe URLs, and insists that it round-trips.
 func parseAllowed(s string) (allowedOrigin, error) {
 	var o originParser
-	v := o.parse([]byte(s))
+	v := o.parse([]byte(s), pageUnknown)
 	if v.reason != 0 || v.userinfo || v.restStart != len(s) {
 		return allowedOrigin{}, fmt.Errorf("embed origin %q is not of the form scheme://host[:port]", s)
 	}
@@ -175,6 +181,21 @@ func parseAllowed(s string) (allowedOrigin, error) {
 	}
 	a.origin = s
 	return a, nil
+}
+
+// pageSchemeOf returns the scheme of origin if it is an http or https
+// origin, in the form parseAllowed accepts except that it need not be
+// canonical, and pageUnknown otherwise.
+func pageSchemeOf(origin string) uint8 {
+	var o originParser
+	v := o.parse([]byte(origin), pageUnknown)
+	switch {
+	case !v.ok || v.userinfo || v.restStart != len(origin):
+		return pageUnknown
+	case v.https:
+		return pageHTTPS
+	}
+	return pageHTTP
 }
 
 func canonicalOrigin(a allowedOrigin) string {

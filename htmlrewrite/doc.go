@@ -25,7 +25,7 @@
 // data and may end the script at a "</script>" that browsers treat as text.
 // Foreign content (svg, math) is not modelled: an iframe inside it is still
 // seen as one (harmless, it never loads), and raw-text tags inside it hide
-// what follows (fails closed).
+// what follows (fails closed, except for a <base> hidden there: see below).
 //
 // # Which URLs get parameters
 //
@@ -36,10 +36,21 @@
 // removed, backslashes as slashes, scheme and host case-insensitive, default
 // ports dropped, the host after the last '@', percent-encoded hosts decoded,
 // IPv6 literals compared as addresses. Only http and https URLs with at
-// least two slashes after the scheme can match. Whatever depends on the
-// page's base URL (relative, protocol-relative and scheme-relative URLs) or
-// would need guesswork (userinfo, non-ASCII hosts that need IDNA, numeric
-// hosts in non-canonical form, character references that produce '#', '?',
+// least two slashes after the scheme can match, and protocol-relative URLs
+// (two or more slashes or backslashes, in any mix, and no scheme:
+// "//host/path"), which take the scheme of the page, Config.ParentOrigin.
+// Those are resolved against the page's URL only until the first <base>
+// start tag with an href attribute: a browser resolves an iframe's src
+// when the parser inserts it, so a later <base> does not change it, but
+// after one the base decides, and the rewriter does not resolve against
+// base hrefs. A <base> counts where the scanner sees a real tag, and also
+// any "<base" in raw text, RCDATA or script data after an svg or math
+// start tag (in foreign content a browser parses those as markup) and in
+// noscript (markup where scripting is disabled). Whatever else depends on
+// the base URL (path-, query- and fragment-relative URLs, whose origin is
+// the page's own, and scheme-relative URLs such as "https:host") or would
+// need guesswork (userinfo, non-ASCII hosts that need IDNA, numeric hosts
+// in non-canonical form, character references that produce '#', '?',
 // controls or spaces, NUL bytes) fails closed: the tag is left alone byte
 // for byte and counted in Stats. An iframe whose URL already mentions the
 // session parameter (literally or percent-encoded) is left alone. srcdoc and

@@ -48,6 +48,8 @@ var fuzzSeeds = []string{
 	`</ x><?x><!x><iframe src="http://[::1]:8080/">`,
 	`<iframe src="https://127.0.0.1/"><iframe src="https://w2.example:8443/#r?x=1">`,
 	`<iframe src="https://widget.example/?sid=1"></iframe><iframe src=//widget.example/>`,
+	`<iframe src="\\widget.example"><iframe src="//localhost:8080/"><base href="http://x/"><iframe src="//widget.example/">`,
+	`<svg><style><p><base href=x></style></svg><noscript><base></noscript><iframe src="//widget.example/">`,
 }
 
 // fuzzConfig picks a config from the mode byte.
@@ -62,6 +64,10 @@ func fuzzConfig(mode byte) *Config {
 	if mode&8 != 0 {
 		// Names that would extend a "&#" or "&#x" left before them.
 		cfg.SessionParam, cfg.ParentParam = "xa1", "9po"
+	}
+	if mode&16 != 0 {
+		// An http page: protocol-relative URLs resolve to http.
+		cfg.ParentOrigin = "http://parent.example"
 	}
 	return cfg
 }
@@ -93,11 +99,16 @@ type oracleIframe struct {
 	offset int
 	src    string
 	hasSrc bool
+	base   string // the href of the first <base href> before it, unescaped
+	isBase bool   // a <base href> came before it
 }
 
-// oracleIframes lists the real iframe start tags x/net/html sees.
+// oracleIframes lists the real iframe start tags x/net/html sees, each
+// with the first base href that came before it.
 func oracleIframes(page []byte) []oracleIframe {
 	var out []oracleIframe
+	var base string
+	var isBase bool
 	z := html.NewTokenizer(bytes.NewReader(page))
 	off := 0
 	for {
@@ -108,16 +119,25 @@ func oracleIframes(page []byte) []oracleIframe {
 		n := len(z.Raw())
 		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
 			name, more := z.TagName()
-			if string(name) == "iframe" {
-				o := oracleIframe{offset: off}
+			switch string(name) {
+			case "iframe":
+				o := oracleIframe{offset: off, base: base, isBase: isBase}
 				for more {
 					var k, v []byte
 					k, v, more = z.TagAttr()
-					if string(k) == "src" {
+					if string(k) == "src" && !o.hasSrc {
 						o.src, o.hasSrc = string(v), true
 					}
 				}
 				out = append(out, o)
+			case "base":
+				for more && !isBase {
+					var k, v []byte
+					k, v, more = z.TagAttr()
+					if string(k) == "href" {
+						base, isBase = string(v), true
+					}
+				}
 			}
 		}
 		off += n
@@ -129,31 +149,44 @@ func normalizeNewlines(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
-var bases = []string{"https://parent.example/dir/page.html", "http://other.example:81/x/"}
+// pageURL is the URL of the test page: the config's parent origin and a
+// path, so that path-relative URLs resolve to the parent origin.
+func pageURL(cfg *Config) string {
+	return cfg.ParentOrigin + "/dir/page.html"
+}
 
-// browserOrigin parses src like a browser against each base and returns
-// the origin when all bases agree on it.
-func browserOrigin(src string) (origin string, u *wurl.Url, ok bool) {
-	for i, b := range bases {
-		base, err := wurl.Parse(b)
-		if err != nil {
-			panic(err)
-		}
-		v, err := base.Parse(src)
-		if err != nil {
-			return "", nil, false
-		}
-		o := v.Protocol() + "//" + v.Host()
-		if v.Scheme() != "http" && v.Scheme() != "https" {
-			o = "opaque"
-		}
-		if i == 0 {
-			origin, u = o, v
-		} else if o != origin {
-			return "", nil, false
-		}
+// documentBase returns the base URL a browser resolves o's src against:
+// the page's URL, or the first <base href> resolved against it.
+func documentBase(cfg *Config, o oracleIframe) string {
+	if !o.isBase {
+		return pageURL(cfg)
 	}
-	return origin, u, true
+	page, err := wurl.Parse(pageURL(cfg))
+	if err != nil {
+		panic(err)
+	}
+	b, err := page.Parse(o.base)
+	if err != nil {
+		return pageURL(cfg)
+	}
+	return b.Href(false)
+}
+
+// browserOrigin parses src like a browser against base and returns its
+// origin ("opaque" for schemes other than http and https).
+func browserOrigin(src, base string) (origin string, u *wurl.Url, ok bool) {
+	b, err := wurl.Parse(base)
+	if err != nil {
+		return "", nil, false
+	}
+	v, err := b.Parse(src)
+	if err != nil {
+		return "", nil, false
+	}
+	if v.Scheme() != "http" && v.Scheme() != "https" {
+		return "opaque", v, true
+	}
+	return v.Protocol() + "//" + v.Host(), v, true
 }
 
 func isAllowed(cfg *Config, origin string) bool {
@@ -241,7 +274,13 @@ func checkDifferential(t *testing.T, mode byte, page []byte) {
 		if k == len(after) {
 			t.Fatalf("rewritten iframe at %d is gone from the output\npage: %q\nout:  %q", ev.offset, page, out)
 		}
-		checkRewritten(t, cfg, string(ev.decoded), after[k].src, nonce+"x"+strconv.Itoa(tok), page)
+		var o oracleIframe
+		for _, x := range theirs {
+			if x.offset == ev.offset {
+				o = x
+			}
+		}
+		checkRewritten(t, cfg, documentBase(cfg, o), string(ev.decoded), after[k].src, nonce+"x"+strconv.Itoa(tok), page)
 		shift += len(cfg.compile().appendInsertion(nil, e, nonce+"x"+strconv.Itoa(tok)))
 	}
 }
@@ -251,29 +290,58 @@ func checkVerdict(t *testing.T, cfg *Config, ev iframeEvent, o oracleIframe, pag
 	if ev.oversize || !o.hasSrc {
 		return
 	}
-	origin, _, ok := browserOrigin(o.src)
+	// The scanner may count more as a <base> than x/net/html (in foreign
+	// content and noscript, and oversized tags), never less.
+	if ev.baseSeen != o.isBase && !(ev.baseSeen && bytes.Contains(bytes.ToLower(page[:o.offset]), []byte("<base"))) {
+		t.Fatalf("iframe at %d: scanner saw a <base href> before it: %v, x/net: %v\npage: %q", o.offset, ev.baseSeen, o.isBase, page)
+	}
+	base := documentBase(cfg, o)
+	origin, _, ok := browserOrigin(o.src, base)
 	allowed := ok && isAllowed(cfg, origin)
 	switch {
 	case ev.rewrite && !allowed:
-		t.Fatalf("rewrote src %q whose browser origin is %q (parsed: %v)\npage: %q", o.src, origin, ok, page)
+		t.Fatalf("rewrote src %q whose browser origin against %q is %q (parsed: %v)\npage: %q", o.src, base, origin, ok, page)
 	case ev.reason == SkipUnlisted && allowed:
 		t.Fatalf("called src %q unlisted, but its browser origin %q is allowed\npage: %q", o.src, origin, page)
+	case ev.reason == SkipRelative && allowed && !ev.baseSeen && !hasScheme(o.src):
+		// Only scheme-relative URLs ("https:host") may be skipped as
+		// relative although the page's URL would do.
+		t.Fatalf("called src %q relative, but without a <base> its browser origin %q is allowed\npage: %q", o.src, origin, page)
 	case !ev.rewrite && ev.reason == SkipNoSrc && strings.Trim(o.src, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ") != "":
 		t.Fatalf("called src %q empty\npage: %q", o.src, page)
 	}
 }
 
+// hasScheme reports whether the URL src starts with a scheme, as the
+// WHATWG URL parser reads it.
+func hasScheme(src string) bool {
+	src = strings.Trim(src, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+	src = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(src)
+	if src == "" || !isAlpha(src[0]) {
+		return false
+	}
+	for i := 1; i < len(src); i++ {
+		if src[i] == ':' {
+			return true
+		}
+		if !isSchemeChar(src[i]) {
+			return false
+		}
+	}
+	return false
+}
+
 // checkRewritten compares the browser's view of the src before and after.
-func checkRewritten(t *testing.T, cfg *Config, before, after, token string, page []byte) {
-	ob, ub, ok := browserOrigin(before)
+func checkRewritten(t *testing.T, cfg *Config, base, before, after, token string, page []byte) {
+	ob, ub, ok := browserOrigin(before, base)
 	if !ok {
 		t.Fatalf("rewrote unparsable src %q\npage: %q", before, page)
 	}
-	oa, ua, ok := browserOrigin(after)
+	oa, ua, ok := browserOrigin(after, base)
 	if !ok || oa != ob || !isAllowed(cfg, oa) {
 		t.Fatalf("rewriting changed the origin: %q (%s) -> %q (%s)\npage: %q", before, ob, after, oa, page)
 	}
-	params := cfg.SessionParam + "=" + token + "&" + cfg.ParentParam + "=https%3A%2F%2Fparent.example"
+	params := cfg.SessionParam + "=" + token + "&" + cfg.ParentParam + "=" + string(appendQueryEscape(nil, cfg.ParentOrigin))
 	if ua.Pathname() != ub.Pathname() || ua.Username() != ub.Username() {
 		t.Fatalf("rewriting changed the path: %q -> %q", before, after)
 	}
@@ -333,6 +401,49 @@ func FuzzOrigin(f *testing.F) {
 			return r
 		}, src)+`>`))
 	})
+}
+
+// TestRelativeMatchesWhatwg resolves src values that start with every
+// short combination of slashes, backslashes, controls, references and
+// delimiters against the page's URL with the WHATWG parser, and holds the
+// scanner's verdicts to it, on https and http pages, before and after a
+// <base href>.
+func TestRelativeMatchesWhatwg(t *testing.T) {
+	pieces := []string{"/", "\\", "\n", " ", "%2F", "&#47;", "&bsol;", "?", "#", ".", ":", "https:"}
+	prefixes := []string{""}
+	level := []string{""}
+	for n := 0; n < 3; n++ {
+		var next []string
+		for _, p := range level {
+			for _, q := range pieces {
+				next = append(next, p+q)
+			}
+		}
+		prefixes = append(prefixes, next...)
+		level = next
+	}
+	rewritten := 0
+	for _, p := range prefixes {
+		for _, host := range []string{"widget.example/x", "localhost:8080?a", "WIDGET.EXAMPLE:443#f", "w2.example:8443", "[::1]:8080/"} {
+			src := p + host
+			for _, mode := range []byte{0, 1, 16, 17} {
+				// The base has the other scheme than the page.
+				base := "http://widget.example/"
+				if mode&16 != 0 {
+					base = "https://widget.example/"
+				}
+				page := []byte(`<iframe src="` + src + `"></iframe><base href="` + base + `"><iframe src="` + src + `">`)
+				checkDifferential(t, mode, page)
+				plan := Scan(page, fuzzConfig(mode))
+				rewritten += plan.Stats().Rewritten
+			}
+		}
+	}
+	// Absolute URLs are rewritten twice, resolved ones once.
+	t.Logf("%d prefixes, %d iframes rewritten", len(prefixes), rewritten)
+	if rewritten < 1000 {
+		t.Fatalf("only %d iframes rewritten: the test tests little", rewritten)
+	}
 }
 
 // FuzzIdentity checks that the output minus the injected parameters and
@@ -426,7 +537,8 @@ func checkIdentity(t *testing.T, cfg *Config, page, out []byte) {
 			end++
 		}
 		tail := rest[end:]
-		for _, p := range []string{"&amp;" + cfg.ParentParam + "=https%3A%2F%2Fparent.example", "&amp;" + cfg.ParentParam + "&#61;https%3A%2F%2Fparent.example"} {
+		po := string(appendQueryEscape(nil, cfg.ParentOrigin))
+		for _, p := range []string{"&amp;" + cfg.ParentParam + "=" + po, "&amp;" + cfg.ParentParam + "&#61;" + po} {
 			if bytes.HasPrefix(tail, []byte(p)) {
 				end += len(p)
 				break

@@ -7,7 +7,7 @@ import "bytes"
 func (s *scanner) iframe(buf []byte, start int, oversized bool) {
 	t := &s.tag
 	s.stats.Iframes++
-	ev := iframeEvent{offset: s.base + start, oversize: oversized}
+	ev := iframeEvent{offset: s.base + start, oversize: oversized, baseSeen: s.baseSeen}
 	var e edit
 	var reason SkipReason
 	ok := false
@@ -79,7 +79,14 @@ func (s *scanner) analyze(raw []byte, ev *iframeEvent) (e edit, reason SkipReaso
 		}
 		w = s.clean
 	}
-	v := s.op.parse(w)
+	// Until a <base href>, the page's own URL is the base: a browser
+	// resolves the src when it inserts the iframe, and a later <base>
+	// does not change URLs already resolved.
+	page := s.c.page
+	if s.baseSeen {
+		page = pageUnknown
+	}
+	v := s.op.parse(w, page)
 	if !v.ok {
 		return e, v.reason, false
 	}

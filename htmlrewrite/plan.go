@@ -7,7 +7,9 @@ import (
 
 // Plan holds the edit points of one page: where the parameters and the
 // shim go, and for which embed origin. It holds no tokens, so it can be
-// cached for as long as the page and the Config stay the same.
+// cached for as long as the page and the Config stay the same. Its
+// decisions depend on the whole Config, ParentOrigin included (protocol-
+// relative URLs take its scheme): Apply refuses any other Config.
 type Plan struct {
 	c     *compiled
 	size  int

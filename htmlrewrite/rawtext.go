@@ -38,8 +38,31 @@ func wordAt(buf []byte, k int, name string) (ok, more bool) {
 	return isSpace(c) || c == '/' || c == '>', false
 }
 
+// watchBase reports whether the raw text being scanned may hold a <base>
+// start tag that a browser acts on: in foreign content (svg, math) these
+// elements hold markup, and noscript does where scripting is disabled.
+func (s *scanner) watchBase() bool {
+	return !s.baseSeen && (s.foreign || s.rawKind == kNoscript)
+}
+
+// hiddenBase notes a "<base" at buf[lt] (followed by whitespace, '/' or
+// '>', in any case) that the scanner sees as text but a browser may see
+// as a tag: from then on protocol-relative src values are skipped. It
+// reports true when buf ends before that is known.
+func (s *scanner) hiddenBase(buf []byte, lt int, final bool) (pending bool) {
+	ok, m := wordAt(buf, lt+1, "base")
+	if m && !final {
+		return true
+	}
+	if ok {
+		s.baseSeen = true
+	}
+	return false
+}
+
 func (s *scanner) rawText(buf []byte, i int, final bool) (int, bool) {
 	name := rawNames[s.rawKind]
+	watch := s.watchBase()
 	for {
 		j := bytes.IndexByte(buf[i:], '<')
 		if j < 0 {
@@ -58,6 +81,8 @@ func (s *scanner) rawText(buf []byte, i int, final bool) (int, bool) {
 				s.beginTag(lt, true)
 				return lt, false
 			}
+		} else if watch && s.hiddenBase(buf, lt, final) {
+			return lt, true
 		}
 		i = lt + 1
 	}
@@ -101,6 +126,9 @@ func (s *scanner) script(buf []byte, i int, final bool) (int, bool) {
 					i = lt + 4
 				}
 			default:
+				if s.foreign && !s.baseSeen && s.hiddenBase(buf, lt, final) {
+					return lt, true
+				}
 				i = lt + 1
 			}
 
@@ -132,6 +160,9 @@ func (s *scanner) script(buf []byte, i int, final bool) (int, bool) {
 					s.sc = scEscaped
 					i = lt + 2
 				case isAlpha(c1):
+					if s.foreign && !s.baseSeen && s.hiddenBase(buf, lt, final) {
+						return lt, true
+					}
 					ok, m := wordAt(buf, lt+1, "script")
 					if m && !final {
 						return lt, true
@@ -179,6 +210,9 @@ func (s *scanner) script(buf []byte, i int, final bool) (int, bool) {
 					return more(buf, lt, final)
 				}
 				if buf[lt+1] != '/' {
+					if s.foreign && !s.baseSeen && s.hiddenBase(buf, lt, final) {
+						return lt, true
+					}
 					s.sc = scDouble
 					i = lt + 1
 					break

@@ -107,7 +107,7 @@ func TestOrigins(t *testing.T) {
 		{name: "leading control", in: "<iframe src=\"\x01 https://widget.example/\">", want: "<iframe src=\"\x01 https://widget.example/?{P1}\">"},
 		{name: "relative", in: `<iframe src="/app">`, skip: SkipRelative},
 		{name: "relative with colon later", in: `<iframe src="app/x:y">`, skip: SkipRelative},
-		{name: "protocol relative", in: `<iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "protocol relative", in: `<iframe src="//widget.example/">`, want: `<iframe src="//widget.example/?{P1}">`},
 		{name: "scheme relative", in: `<iframe src="https:widget.example/">`, skip: SkipRelative},
 		{name: "scheme one slash", in: `<iframe src="https:/widget.example/">`, skip: SkipRelative},
 		{name: "javascript", in: `<iframe src="javascript:alert(1)//https://widget.example/">`, skip: SkipUnlisted},
@@ -137,6 +137,95 @@ func TestOrigins(t *testing.T) {
 		{name: "slashes before host", in: `<iframe src="https:///widget.example">`, want: `<iframe src="https:///widget.example?{P1}">`},
 		{name: "empty host", in: `<iframe src="https://:443/x">`, skip: SkipAmbiguous},
 	})
+}
+
+// TestRelative covers URLs without a scheme: protocol-relative ones take
+// the scheme of the page (ParentOrigin) until a <base href>; the others
+// are always skipped.
+func TestRelative(t *testing.T) {
+	cases := []rewriteCase{
+		{name: "protocol relative", in: `<iframe src="//widget.example/app?a=1#f">`, want: `<iframe src="//widget.example/app?a=1&amp;{P1}#f">`},
+		{name: "no path", in: `<iframe src=//widget.example>`, want: `<iframe src=//widget.example?{U1}>`},
+		{name: "backslashes", in: `<iframe src="\\widget.example\app">`, want: `<iframe src="\\widget.example\app?{P1}">`},
+		{name: "slash backslash", in: `<iframe src="/\widget.example/">`, want: `<iframe src="/\widget.example/?{P1}">`},
+		{name: "backslash slash", in: `<iframe src="\/widget.example/">`, want: `<iframe src="\/widget.example/?{P1}">`},
+		{name: "many slashes", in: `<iframe src="////widget.example/">`, want: `<iframe src="////widget.example/?{P1}">`},
+		{name: "tab between slashes", in: "<iframe src=\"/\t/widget.example/\">", want: "<iframe src=\"/\t/widget.example/?{P1}\">"},
+		{name: "leading spaces", in: "<iframe src=\" \n//widget.example/\">", want: "<iframe src=\" \n//widget.example/?{P1}\">"},
+		{name: "encoded slash", in: `<iframe src="&#47;/widget.example/">`, want: `<iframe src="&#47;/widget.example/?{P1}">`},
+		{name: "uppercase host", in: `<iframe src="//WIDGET.example:443/">`, want: `<iframe src="//WIDGET.example:443/?{P1}">`},
+		{name: "has param", in: `<iframe src="//widget.example/?sid=x">`, skip: SkipHasParam},
+		{name: "other scheme listed only", in: `<iframe src="//localhost:8080/">`, skip: SkipUnlisted},
+		{name: "unlisted host", in: `<iframe src="//evil.example/">`, skip: SkipUnlisted},
+		{name: "userinfo trick", in: `<iframe src="//widget.example@evil.example/">`, skip: SkipUnlisted},
+		{name: "userinfo", in: `<iframe src="//u@widget.example/">`, skip: SkipAmbiguous},
+		{name: "idna", in: `<iframe src="//wïdget.example/">`, skip: SkipAmbiguous},
+		{name: "ipv4 short", in: `<iframe src="//127.1/">`, skip: SkipAmbiguous},
+		{name: "empty host", in: `<iframe src="///">`, skip: SkipAmbiguous},
+		{name: "space between slashes", in: `<iframe src="/ /widget.example/">`, skip: SkipRelative},
+		{name: "one slash", in: `<iframe src="/widget.example/">`, skip: SkipRelative},
+		{name: "path", in: `<iframe src="widget.example/app">`, skip: SkipRelative},
+		{name: "dot path", in: `<iframe src="./app">`, skip: SkipRelative},
+		{name: "query only", in: `<iframe src="?a=1">`, skip: SkipRelative},
+		{name: "fragment only", in: `<iframe src="#f">`, skip: SkipRelative},
+		{name: "scheme relative", in: `<iframe src="https:widget.example/">`, skip: SkipRelative},
+		{name: "scheme relative one slash", in: `<iframe src="https:/widget.example/">`, skip: SkipRelative},
+
+		// <base href> before the iframe: the base decides, skip.
+		{name: "base", in: `<base href="https://widget.example/"><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base empty href", in: `<base href><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base upper case", in: `<BASE HREF=x><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base self-closing", in: `<base href="/"/><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base second href attr", in: `<base target=_top href="/"><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base in body", in: `<p><base href="/"></p><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "base still absolute", in: `<base href="/"><iframe src="https://widget.example/">`, want: `<base href="/"><iframe src="https://widget.example/?{P1}">`},
+		{name: "base after", in: `<iframe src="//widget.example/"></iframe><base href="http://x/"><iframe src="//widget.example/">`, want: `<iframe src="//widget.example/?{P1}"></iframe><base href="http://x/"><iframe src="//widget.example/">`},
+
+		// What is not a <base href>.
+		{name: "base without href", in: `<base target=_top><iframe src="//widget.example/">`, want: `<base target=_top><iframe src="//widget.example/?{P1}">`},
+		{name: "base hrefx", in: `<base hrefx=1 hre=2><iframe src="//widget.example/">`, want: `<base hrefx=1 hre=2><iframe src="//widget.example/?{P1}">`},
+		{name: "end tag", in: `</base href=x><iframe src="//widget.example/">`, want: `</base href=x><iframe src="//widget.example/?{P1}">`},
+		{name: "basefont", in: `<basefont href=x><bases href=x><iframe src="//widget.example/">`, want: `<basefont href=x><bases href=x><iframe src="//widget.example/?{P1}">`},
+		{name: "in comment", in: `<!-- <base href=x> --><iframe src="//widget.example/">`, want: `<!-- <base href=x> --><iframe src="//widget.example/?{P1}">`},
+		{name: "in script", in: `<script>"<base href=x>"</script><iframe src="//widget.example/">`, want: `<script>"<base href=x>"</script><iframe src="//widget.example/?{P1}">`},
+		{name: "in style", in: `<style><base href=x></style><iframe src="//widget.example/">`, want: `<style><base href=x></style><iframe src="//widget.example/?{P1}">`},
+		{name: "in textarea", in: `<textarea><base href=x></textarea><iframe src="//widget.example/">`, want: `<textarea><base href=x></textarea><iframe src="//widget.example/?{P1}">`},
+		{name: "in attribute", in: `<p title="<base href=x>"><iframe src="//widget.example/">`, want: `<p title="<base href=x>"><iframe src="//widget.example/?{P1}">`},
+		{name: "unfinished", in: `<iframe src="//widget.example/"><base href=x`, want: `<iframe src="//widget.example/?{P1}"><base href=x`},
+
+		// Text that a browser may parse as markup where the scanner sees
+		// raw text: any "<base" there counts.
+		{name: "noscript", in: `<noscript><base href=x></noscript><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "svg style", in: `<svg><style><p><base href=x></style></svg><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "svg title", in: `<svg><title><BASE/></title></svg><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "math script", in: `<math><script>a<base>b</script></math><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "svg script escaped", in: `<svg><script><!--<base x></script></svg><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "svg script double escaped", in: `<svg><script><!--<script><base x></script>--></script></svg><iframe src="//widget.example/">`, skip: SkipRelative},
+		{name: "svg without base", in: `<svg><style>.a{}</style><script>x<y</script></svg><iframe src="//widget.example/">`, want: `<svg><style>.a{}</style><script>x<y</script></svg><iframe src="//widget.example/?{P1}">`},
+		{name: "svg basefont", in: `<svg><style><basefont></style></svg><iframe src="//widget.example/">`, want: `<svg><style><basefont></style></svg><iframe src="//widget.example/?{P1}">`},
+		{name: "base in iframe text", in: `<iframe src="//widget.example/"><base href=x></iframe><iframe src="//widget.example/">`, want: `<iframe src="//widget.example/?{P1}"><base href=x></iframe><iframe src="//widget.example/?{P2}">`},
+	}
+	runRewriteCases(t, newTestConfig(false, ""), cases)
+
+	// On an http page the same URLs take http.
+	httpPage := newTestConfig(false, "")
+	httpPage.ParentOrigin = "http://parent.example"
+	runRewriteCases(t, httpPage, []rewriteCase{
+		{name: "http listed", in: `<iframe src="//localhost:8080/x">`, want: `<iframe src="//localhost:8080/x?sid=T1&amp;po=http%3A%2F%2Fparent.example">`},
+		{name: "http ipv6", in: `<iframe src="//[::1]:8080/x">`, want: `<iframe src="//[::1]:8080/x?sid=T1&amp;po=http%3A%2F%2Fparent.example">`},
+		{name: "https not listed for http", in: `<iframe src="//widget.example/">`, skip: SkipUnlisted},
+		{name: "scheme relative", in: `<iframe src="https:widget.example/">`, skip: SkipRelative},
+	})
+
+	// Without an http or https parent origin there is no base.
+	for _, po := range []string{"", "null", "https://parent.example/path", "ftp://parent.example", "https://u@parent.example"} {
+		cfg := newTestConfig(false, "")
+		cfg.ParentOrigin = po
+		_, st := rewriteAll(t, cfg, []byte(`<iframe src="//widget.example/">`), false)
+		if st.Skipped[SkipRelative] != 1 {
+			t.Errorf("parent origin %q: stats %+v, want one relative skip", po, st)
+		}
+	}
 }
 
 func TestCharacterReferences(t *testing.T) {

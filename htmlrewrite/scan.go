@@ -25,6 +25,7 @@ type edit struct {
 // iframeEvent reports one real iframe start tag to a test hook.
 type iframeEvent struct {
 	offset   int    // of the '<', in the whole input
+	baseSeen bool   // a <base href>, or what may be one, came before
 	hasSrc   bool   // an attribute named src with a value
 	decoded  []byte // the decoded value; nil if decoding failed closed
 	reason   SkipReason
@@ -46,7 +47,14 @@ type scanner struct {
 	cm       commentTail
 	shimDone bool
 	stats    Stats
-	edits    []edit
+
+	// baseSeen: a <base href> (or what may be one) came before this point,
+	// so protocol-relative src values no longer resolve against the page.
+	baseSeen bool
+	// foreign: an svg or math start tag came before this point, so raw
+	// text, RCDATA and script data may be markup to a browser.
+	foreign bool
+	edits   []edit
 
 	base int // offset of the current buffer in the whole input (for hooks)
 
@@ -249,6 +257,14 @@ func (s *scanner) finishTag(buf []byte, start, end int) {
 		s.sc = scData
 	case kPlaintext:
 		s.state = stPlaintext
+	case kBase:
+		// Any href, even an empty one, and an oversized tag whose
+		// attributes went by unrecorded.
+		if t.sawSrc || oversized {
+			s.baseSeen = true
+		}
+	case kForeign:
+		s.foreign = true
 	case kOther:
 	default:
 		s.state = stRawText

@@ -7,8 +7,12 @@ type SkipReason uint8
 const (
 	// SkipNoSrc means the iframe has no src attribute, or an empty one.
 	SkipNoSrc SkipReason = iota
-	// SkipRelative means the URL is relative, protocol-relative ("//host")
-	// or scheme-relative ("https:host"): it depends on the page's base URL.
+	// SkipRelative means the URL depends on a base URL the rewriter does
+	// not resolve against: a path-, query- or fragment-relative URL (its
+	// origin would be the page's own), a scheme-relative one
+	// ("https:host"), or a protocol-relative one ("//host") after a
+	// <base href> or when Config.ParentOrigin is not an http or https
+	// origin.
 	SkipRelative
 	// SkipUnlisted means the URL's origin is not one of Config.Allowed
 	// (including every scheme but http and https).

@@ -23,6 +23,8 @@ const (
 	kHead
 	kScript
 	kPlaintext
+	kBase    // base: its href changes what relative URLs resolve against
+	kForeign // svg or math: foreign content, where raw-text tags are not raw
 	// The RAWTEXT and RCDATA elements; their names are in rawNames.
 	kStyle
 	kTextarea
@@ -55,18 +57,19 @@ type tagParser struct {
 	end    bool // an end tag
 	noHold bool // oversized: parsed in passing, not held back
 	kind   uint8
-	track  bool // record the src attribute (iframe start tags)
-	pos    int  // next byte to look at
+	track  bool   // record the attribute named want (iframe and base start tags)
+	want   string // "src" for iframes, "href" for base
+	pos    int    // next byte to look at
 
 	name    [9]byte // first bytes of the tag name, lower case
 	nameLen int
 
-	attrName    [3]byte // first bytes of the current attribute's name, lower case
+	attrName    [4]byte // first bytes of the current attribute's name, lower case
 	attrNameLen int
-	curIsSrc    bool // the current attribute is the first src
+	curIsSrc    bool // the current attribute is the first one named want
 	valueStart  int
 
-	sawSrc   bool // an attribute named src was seen (the first one wins)
+	sawSrc   bool // an attribute named want was seen (the first one wins)
 	hasValue bool // that attribute had a value
 	srcStart int
 	srcEnd   int
@@ -299,9 +302,10 @@ func (t *tagParser) addAttrName(c byte) {
 	t.attrNameLen++
 }
 
-// endAttrName decides whether the attribute just named is the first src.
+// endAttrName decides whether the attribute just named is the first one
+// named t.want.
 func (t *tagParser) endAttrName() {
-	if !t.track || t.sawSrc || t.attrNameLen != 3 || t.attrName != [3]byte{'s', 'r', 'c'} {
+	if !t.track || t.sawSrc || t.attrNameLen != len(t.want) || string(t.attrName[:len(t.want)]) != t.want {
 		return
 	}
 	t.sawSrc = true
@@ -315,14 +319,19 @@ func (t *tagParser) classify() {
 		return
 	}
 	switch t.name[0] {
-	case 'i', 'h', 's', 'p', 't', 'x', 'n':
+	case 'i', 'h', 's', 'p', 't', 'x', 'n', 'b', 'm':
 	default:
 		return
 	}
 	switch string(t.name[:t.nameLen]) {
 	case "iframe":
 		t.kind = kIframe
-		t.track = true
+		t.track, t.want = true, "src"
+	case "base":
+		t.kind = kBase
+		t.track, t.want = true, "href"
+	case "svg", "math":
+		t.kind = kForeign
 	case "head":
 		t.kind = kHead
 	case "script":

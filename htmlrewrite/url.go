@@ -17,6 +17,14 @@ type verdict struct {
 	restStart int        // index just past the authority
 }
 
+// Page schemes: what a protocol-relative URL ("//host/path") takes its
+// scheme from.
+const (
+	pageUnknown uint8 = iota // no usable base: protocol-relative URLs are relative
+	pageHTTP
+	pageHTTPS
+)
+
 // originParser computes the origin of a URL the way the WHATWG URL parser
 // does, failing closed on whatever it does not model exactly. The input
 // must already be trimmed of leading and trailing C0 controls and spaces
@@ -25,7 +33,26 @@ type originParser struct {
 	hostBuf []byte
 }
 
-func (o *originParser) parse(w []byte) verdict {
+// parse computes the origin of w. page is the scheme of the base URL that
+// w is resolved against when it starts with two slashes (pageUnknown if
+// the base is unknown); every other relative URL fails closed.
+func (o *originParser) parse(w []byte, page uint8) verdict {
+	// A URL without a scheme that starts with two slashes or backslashes,
+	// in any mix, resolved against an http or https base: the WHATWG
+	// parser goes from the relative state through the relative slash
+	// state to the special authority ignore slashes state, so it takes
+	// the base's scheme and everything up to the authority is slashes.
+	if len(w) >= 2 && isSlash(w[0]) && isSlash(w[1]) {
+		if page == pageUnknown {
+			return verdict{reason: SkipRelative}
+		}
+		k := 2
+		for k < len(w) && isSlash(w[k]) {
+			k++
+		}
+		return o.authority(w, k, page == pageHTTPS)
+	}
+
 	// Scheme: an ASCII letter, then letters, digits, '+', '-' or '.', then ':'.
 	if len(w) == 0 || !isAlpha(w[0]) {
 		return verdict{reason: SkipRelative}
@@ -50,14 +77,19 @@ func (o *originParser) parse(w []byte) verdict {
 	// With fewer than two slashes, "https:host" is relative when the base
 	// URL has the same scheme and absolute otherwise: let it be.
 	slashes := 0
-	for k < len(w) && (w[k] == '/' || w[k] == '\\') {
+	for k < len(w) && isSlash(w[k]) {
 		k++
 		slashes++
 	}
 	if slashes < 2 {
 		return verdict{reason: SkipRelative}
 	}
+	return o.authority(w, k, https)
+}
 
+// authority parses the authority that starts at w[k], right after the
+// slashes, of an http (https false) or https URL.
+func (o *originParser) authority(w []byte, k int, https bool) verdict {
 	// Authority: up to the first '/', '\', '?' or '#'.
 	start := k
 	for k < len(w) && w[k] != '/' && w[k] != '\\' && w[k] != '?' && w[k] != '#' {
@@ -298,6 +330,9 @@ func unhex(c byte) byte {
 	}
 	return (c | 0x20) - 'a' + 10
 }
+
+// isSlash reports a slash or a backslash, which special URLs treat alike.
+func isSlash(c byte) bool { return c == '/' || c == '\\' }
 
 func isSchemeChar(c byte) bool { return isAlnum(c) || c == '+' || c == '-' || c == '.' }
 

@@ -14,7 +14,7 @@ func BenchmarkOriginHandwritten(b *testing.B) {
 	var o originParser
 	b.ReportAllocs()
 	for b.Loop() {
-		v := o.parse(originBenchSrc)
+		v := o.parse(originBenchSrc, pageHTTPS)
 		if !v.ok || c.match(&v) != 0 {
 			b.Fatal("no match")
 		}
