@@ -34,8 +34,8 @@ type deploymentSet struct {
 	self    string
 	byID    map[bridgekey.DeploymentID]*deployment
 	embed   map[string]*deployment // parent role, by embed origin
-	rewrite *htmlrewrite.Config    // parent role: what pages get
-	plans   planCache              // plans of pages rewritten with rewrite
+	rewrite *htmlrewrite.Config    // parent role: what pages get; ParentOrigin is self
+	plans   planCache              // plans of pages rewritten with rewrite, so for self only
 }
 
 // maxCachedSelves bounds the deployment sets cached for request-derived
@@ -164,6 +164,8 @@ func (h *Handler) buildDeployments(self string) *deploymentSet {
 			SessionParam: h.SessionParam,
 			ParentParam:  h.ParentParam,
 			InHash:       h.SessionIn == SessionInHash,
+			// Also the base of protocol-relative iframe URLs ("//host"):
+			// they take self's scheme.
 			ParentOrigin: self,
 			Shim:         shimTag,
 		}

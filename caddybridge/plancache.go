@@ -15,7 +15,10 @@ import (
 // keyed hash of a few pieces of the page, so finding the candidate stays
 // cheap. A
 // plan holds no tokens. One cache belongs to one rewrite config (one
-// deployment set of one config load).
+// deployment set of one config load), and so to one own origin: a plan's
+// decisions depend on it (protocol-relative iframe URLs take its scheme),
+// and the same page served under another origin is planned again in that
+// origin's cache.
 type planCache struct {
 	mu      sync.RWMutex
 	entries map[planKey]*planEntry
