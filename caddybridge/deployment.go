@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/caddybridge/caddy-bridge/bridgekey"
@@ -36,6 +37,44 @@ type deploymentSet struct {
 	embed   map[string]*deployment // parent role, by embed origin
 	rewrite *htmlrewrite.Config    // parent role: what pages get; ParentOrigin is self
 	plans   planCache              // plans of pages rewritten with rewrite, so for self only
+
+	// strict is rewrite without protocol-relative resolution, for pages
+	// whose request did not arrive with self's scheme (see rewriteFor).
+	strict      *htmlrewrite.Config
+	strictPlans planCache
+}
+
+// rewriteFor returns the rewriter config and plan cache for a page
+// answering r. A protocol-relative iframe URL ("//host/app") takes the
+// scheme the browser loaded the page with; that is self's only when the
+// request arrived with it: over TLS for https, or from a trusted proxy
+// that says so in X-Forwarded-Proto. Otherwise (a configured https origin
+// also served over plain http, say) such URLs are left alone, so that a
+// token never goes to an origin the browser would not have, in clear.
+func (s *deploymentSet) rewriteFor(r *http.Request) (*htmlrewrite.Config, *planCache) {
+	if requestScheme(r) == schemeOf(s.self) {
+		return s.rewrite, &s.plans
+	}
+	return s.strict, &s.strictPlans
+}
+
+// requestScheme is the scheme the client used for r, as far as Caddy
+// knows: https over TLS, or what a trusted proxy says.
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); trusted {
+		if p := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); p == "https" || p == "http" {
+			return p
+		}
+	}
+	return "http"
+}
+
+func schemeOf(origin string) string {
+	scheme, _, _ := strings.Cut(origin, "://")
+	return scheme
 }
 
 // maxCachedSelves bounds the deployment sets cached for request-derived
@@ -172,6 +211,15 @@ func (h *Handler) buildDeployments(self string) *deploymentSet {
 		if err := s.rewrite.Validate(); err != nil {
 			// Provision validated every field; this would be a bug.
 			h.logger.Error("rewriter config refused; pages pass through unchanged", zap.Error(err))
+		}
+		s.strict = &htmlrewrite.Config{
+			Allowed:            s.rewrite.Allowed,
+			SessionParam:       s.rewrite.SessionParam,
+			ParentParam:        s.rewrite.ParentParam,
+			InHash:             s.rewrite.InHash,
+			ParentOrigin:       s.rewrite.ParentOrigin,
+			NoProtocolRelative: true,
+			Shim:               s.rewrite.Shim,
 		}
 	}
 	for _, p := range h.parents {

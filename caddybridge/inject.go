@@ -19,6 +19,8 @@ import (
 type pageRewrite struct {
 	rw        *responseWriter
 	ds        *deploymentSet
+	cfg       *htmlrewrite.Config // ds's config for this request (rewriteFor)
+	plans     *planCache          // and its plans
 	in        *bytes.Buffer
 	streaming bool
 	rewriter  *htmlrewrite.Rewriter
@@ -43,6 +45,7 @@ type pageRewrite struct {
 
 func (p *pageRewrite) reset(rw *responseWriter, ds *deploymentSet) {
 	p.rw, p.ds = rw, ds
+	p.cfg, p.plans = ds.rewriteFor(rw.r)
 	p.in = bufPool.Get().(*bytes.Buffer)
 	p.in.Reset()
 	p.streaming = false
@@ -69,7 +72,7 @@ func (p *pageRewrite) release() {
 		outPool.Put(p.out)
 		p.out = nil
 	}
-	p.rw, p.ds = nil, nil
+	p.rw, p.ds, p.cfg, p.plans = nil, nil, nil, nil
 	pagePool.Put(p)
 }
 
@@ -176,7 +179,7 @@ func (p *pageRewrite) startStreaming() error {
 	p.out = outPool.Get().(*bufio.Writer)
 	p.out.Reset(p.downstream())
 	p.rewriter = rewriterPool.Get().(*htmlrewrite.Rewriter)
-	p.rewriter.Reset(p.out, p.ds.rewrite, p.tokFn)
+	p.rewriter.Reset(p.out, p.cfg, p.tokFn)
 	_, err := p.rewriter.Write(p.in.Bytes())
 	p.in.Reset()
 	return err
@@ -214,7 +217,7 @@ func (p *pageRewrite) close() error {
 		return err
 	}
 	page := p.in.Bytes()
-	plan := p.ds.plans.plan(page, p.ds.rewrite)
+	plan := p.plans.plan(page, p.cfg)
 	out := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		if out.Cap() <= 2*rewriteWindow {
@@ -222,7 +225,7 @@ func (p *pageRewrite) close() error {
 		}
 	}()
 	out.Reset()
-	dst, err := plan.ApplyAppend(out.AvailableBuffer(), page, p.ds.rewrite, p.appendFn)
+	dst, err := plan.ApplyAppend(out.AvailableBuffer(), page, p.cfg, p.appendFn)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,11 @@ type Config struct {
 	// scheme. Otherwise they are skipped as relative.
 	ParentOrigin string
 
+	// NoProtocolRelative skips protocol-relative src values as relative
+	// whatever ParentOrigin is: for a page whose request did not arrive
+	// with ParentOrigin's scheme, where the browser's base is not known.
+	NoProtocolRelative bool
+
 	// Shim holds bytes inserted once per page: right after the first <head>
 	// start tag if it comes before the first rewritten iframe, otherwise
 	// immediately before the first rewritten iframe's '<'. A streaming
@@ -118,6 +123,9 @@ func build(c *Config) *compiled {
 		page:         pageSchemeOf(c.ParentOrigin),
 		shim:         append([]byte(nil), c.Shim...),
 		maxTag:       c.MaxTag,
+	}
+	if c.NoProtocolRelative {
+		p.page = pageUnknown
 	}
 	if p.maxTag == 0 {
 		p.maxTag = DefaultMaxTag

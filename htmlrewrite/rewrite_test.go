@@ -551,3 +551,20 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestNoProtocolRelative: with NoProtocolRelative, protocol-relative URLs
+// are skipped as relative whatever ParentOrigin is, and absolute ones are
+// rewritten as ever.
+func TestNoProtocolRelative(t *testing.T) {
+	cfg := newTestConfig(false, "")
+	cfg.NoProtocolRelative = true
+	page := []byte(`<iframe src="//widget.example/a"></iframe><iframe src="https://widget.example/b"></iframe>`)
+	out, st := rewriteAll(t, cfg, page, true)
+	want := `<iframe src="//widget.example/a"></iframe><iframe src="https://widget.example/b?sid=T1&amp;po=https%3A%2F%2Fparent.example"></iframe>`
+	if string(out) != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+	if st.Rewritten != 1 || st.Skipped[SkipRelative] != 1 {
+		t.Errorf("stats %+v: want 1 rewritten, 1 relative", st)
+	}
+}
