@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -28,12 +29,63 @@ func canDecode(enc string) bool {
 // requests that may get one), so a goroutine per such page is fine.
 func (p *pageRewrite) startDecoding(enc string) {
 	pr, pw := io.Pipe()
-	p.pw, p.done = pw, make(chan error, 1)
+	p.pw, p.done, p.written = pw, make(chan error, 1), 0
+	in := &p.decoderIn
+	in.reset(pr)
 	go func() {
-		err := decodeInto(enc, pr, writerFunc(p.lockedPlain))
+		err := decodeInto(enc, in, writerFunc(p.lockedPlain))
 		_ = pr.CloseWithError(err)
+		in.finish()
 		p.done <- err
 	}()
+}
+
+// decoderInput is the decoder's side of the pipe. It tells the handler
+// when the decoder, having read everything written so far, asks for more:
+// by then the decoder has written out all that input decodes to, which is
+// what a flush must wait for.
+type decoderInput struct {
+	r        *io.PipeReader
+	mu       sync.Mutex
+	cond     sync.Cond
+	read     int64 // bytes the decoder has read
+	waiting  bool  // the decoder is in Read, having read read bytes
+	finished bool  // the decoder has returned
+}
+
+func (d *decoderInput) reset(r *io.PipeReader) {
+	d.r, d.read, d.waiting, d.finished = r, 0, false, false
+	d.cond.L = &d.mu
+}
+
+func (d *decoderInput) Read(b []byte) (int, error) {
+	d.mu.Lock()
+	d.waiting = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	n, err := d.r.Read(b)
+	d.mu.Lock()
+	d.waiting = false
+	d.read += int64(n)
+	d.mu.Unlock()
+	return n, err
+}
+
+func (d *decoderInput) finish() {
+	d.mu.Lock()
+	d.finished = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+}
+
+// drained waits until the decoder has read written bytes and asks for
+// more, or has returned.
+func (d *decoderInput) drained(written int64) {
+	d.mu.Lock()
+	for !d.finished && !(d.waiting && d.read >= written) {
+		d.cond.Wait()
+	}
+	d.mu.Unlock()
 }
 
 func decodeInto(enc string, r io.Reader, w io.Writer) error {

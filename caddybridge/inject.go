@@ -38,9 +38,11 @@ type pageRewrite struct {
 	// a goroutine decodes into the plain path and reports on done. While
 	// it runs, mu guards the page's state and the downstream writer
 	// between the decoder (plain) and the handler's flushes.
-	pw   *io.PipeWriter
-	done chan error
-	mu   sync.Mutex
+	pw        *io.PipeWriter
+	done      chan error
+	mu        sync.Mutex
+	written   int64 // bytes the handler has written into pw
+	decoderIn decoderInput
 }
 
 func (p *pageRewrite) reset(rw *responseWriter, ds *deploymentSet) {
@@ -114,7 +116,9 @@ func (p *pageRewrite) downstream() io.Writer {
 
 func (p *pageRewrite) write(b []byte) (int, error) {
 	if p.pw != nil {
-		return p.pw.Write(b)
+		n, err := p.pw.Write(b)
+		p.written += int64(n)
+		return n, err
 	}
 	return p.plain(b)
 }

@@ -204,8 +204,9 @@ var sniffPool = sync.Pool{New: func() any { return new([512]byte) }}
 
 // FlushError sends the headers and what is ready, then flushes. A page
 // being rewritten switches to streaming (which sends its latched status
-// first). While a compressed page is being decoded, the flush happens
-// under the page's lock, as the decoder's writes do.
+// first). While a compressed page is being decoded, the flush first waits
+// for the decoder to have written out what the input so far decodes to,
+// then happens under the page's lock, as the decoder's writes do.
 func (rw *responseWriter) FlushError() error {
 	rw.writeHeader(nil)
 	p := rw.page
@@ -213,6 +214,7 @@ func (rw *responseWriter) FlushError() error {
 		return http.NewResponseController(rw.ResponseWriter).Flush()
 	}
 	if p.pw != nil {
+		p.decoderIn.drained(p.written)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 	}
