@@ -187,3 +187,36 @@ report({ kind: "waiting" });
 		t.Errorf("echo: %s", got)
 	}
 }
+
+// TestBrowserChildKeepsItsAddress: in query mode the child takes only the
+// bootstrap parameters out of its address; the rest of the query and a
+// fragment the server never touched (here one ending in "?") stay as the
+// page wrote them.
+func TestBrowserChildKeepsItsAddress(t *testing.T) {
+	root := sitePages(t, map[string]string{
+		"parent/index.html": `<!doctype html>
+<meta charset="utf-8">
+<title>parent</title>
+<iframe id="f" src="{{EMBED}}/where.html?a=1&amp;b=%20x#/route?"></iframe>
+<script type="module">
+import * as bridge from "/_bridge/bridge.js";
+window.b = bridge.attach("#f");
+window.ready = window.b.whenReady().then(() => "ready", (e) => e.code);
+</script>
+`,
+		"embed/where.html": whereChild,
+	})
+	start(t, browserSites(root, "", ""))
+	ctx := newBrowser(t, 60*time.Second)
+	navigate(t, ctx, parentOrigin+"/")
+	var ready string
+	eval(t, ctx, `window.ready`, &ready)
+	if ready != "ready" {
+		t.Fatalf("whenReady: %s", ready)
+	}
+	var where string
+	eval(t, ctx, `b.request("where")`, &where)
+	if want := embedOrigin + "/where.html?a=1&b=%20x#/route?"; where != want {
+		t.Errorf("the child's address after bootstrap: %s, want %s", where, want)
+	}
+}

@@ -1277,12 +1277,13 @@ function sessionParams(url) {
 // its query and fragment unchanged.
 function stripParams(url) {
   const out = new URL(url.href);
-  const q = withoutParams(out.search.slice(1));
-  out.search = q ? "?" + q : "";
+  const query = out.search.slice(1);
+  const q = withoutParams(query);
+  if (q !== query) out.search = q ? "?" + q : "";
   if (out.hash) {
     const [route, params] = splitFragment(out.hash.slice(1));
     const rest = withoutParams(params);
-    out.hash = rest ? route + rest : route.slice(0, -1);
+    if (rest !== params) out.hash = rest ? route + rest : route.slice(0, -1);
   }
   return out;
 }
