@@ -5,6 +5,7 @@
 package integration
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -46,5 +47,9 @@ func start(t testing.TB, sites string) *caddytest.Tester {
 	t.Helper()
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions()+strings.TrimSpace(sites)+"\n", "caddyfile")
+	// Connections that earlier tests left in the default pool went to the
+	// servers this config replaced: a request that is not retried on a
+	// dead connection (a POST) would fail with EOF on one of them.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	return tester
 }
