@@ -313,6 +313,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		candidate:             candidate,
 		tokenInURL:            tokenInURL,
 	}
+	// A panic further down (Caddy recovers it) must not leave a page's
+	// decoder goroutine waiting on its pipe.
+	defer func() {
+		if v := recover(); v != nil {
+			rw.abandon()
+			panic(v)
+		}
+	}()
 	if err := next.ServeHTTP(rw, r); err != nil {
 		rw.abandon()
 		if !rw.wroteHeader {
