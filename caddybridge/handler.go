@@ -205,6 +205,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.buildCSPWants()
 	h.sessionParamEq = h.SessionParam + "="
+	globalRedemptions.noteTTL(time.Duration(h.TokenTTL).Milliseconds())
 	if h.runtime, err = loadRuntime(); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package caddybridge
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/caddybridge/caddy-bridge/bridgekey"
 )
@@ -10,7 +11,11 @@ import (
 // redemptions remembers which tokens have been redeemed, per role, until
 // they expire, so that each token is redeemable once per role. It lives
 // for the whole process, so config reloads neither forget redemptions
-// nor lose issued tokens. Memory is bounded: expired entries are swept
+// nor lose issued tokens. An entry is kept until its token's issue time
+// plus the longest token_ttl of any handler provisioned in the process
+// (horizon, which only grows): a reload to a longer token_ttl, or another
+// handler with a longer one, cannot make a redeemed token redeemable
+// again. Memory is bounded: expired entries are swept
 // as shards are used, and a full store refuses new redemptions rather
 // than forget live ones.
 //
@@ -18,8 +23,19 @@ import (
 // under a per-process random seed: two tokens share one only by a chance
 // of 2^-64 per pair, and then the second is refused, never accepted.
 type redemptions struct {
-	perShard int // live entries a shard may hold
+	perShard int          // live entries a shard may hold
+	horizon  atomic.Int64 // ms: the longest token_ttl seen; only grows
 	shards   [redemptionShards]redemptionShard
+}
+
+// noteTTL raises the horizon to ttl (ms) if it is longer.
+func (r *redemptions) noteTTL(ttl int64) {
+	for {
+		cur := r.horizon.Load()
+		if ttl <= cur || r.horizon.CompareAndSwap(cur, ttl) {
+			return
+		}
+	}
 }
 
 const (
@@ -34,7 +50,7 @@ const (
 
 type redemptionShard struct {
 	mu        sync.Mutex
-	m         map[uint64]int64 // fingerprint -> expiry, unix ms
+	m         map[uint64]int64 // fingerprint -> token issue time, unix ms
 	lastSweep int64
 }
 
@@ -66,9 +82,10 @@ const (
 	storeFull
 )
 
-// claim records k as redeemed until expires (unix ms). now is the
-// current time in unix ms.
-func (r *redemptions) claim(k redemptionKey, expires, now int64) claimResult {
+// claim records k, of a token issued at issued (unix ms), as redeemed.
+// now is the current time in unix ms.
+func (r *redemptions) claim(k redemptionKey, issued, now int64) claimResult {
+	horizon := r.horizon.Load()
 	fp := k.fingerprint()
 	s := &r.shards[fp%redemptionShards]
 	s.mu.Lock()
@@ -77,13 +94,13 @@ func (r *redemptions) claim(k redemptionKey, expires, now int64) claimResult {
 		s.m = make(map[uint64]int64)
 		s.lastSweep = now
 	}
-	if exp, ok := s.m[fp]; ok && exp >= now {
+	if iss, ok := s.m[fp]; ok && iss+horizon >= now {
 		return alreadyClaimed
 	}
 	full := len(s.m) >= r.perShard
 	if now-s.lastSweep >= redemptionSweepGap || full && now-s.lastSweep >= fullSweepGap {
-		for key, exp := range s.m {
-			if exp < now {
+		for key, iss := range s.m {
+			if iss+horizon < now {
 				delete(s.m, key)
 			}
 		}
@@ -93,6 +110,6 @@ func (r *redemptions) claim(k redemptionKey, expires, now int64) claimResult {
 	if full {
 		return storeFull
 	}
-	s.m[fp] = expires
+	s.m[fp] = issued
 	return claimed
 }

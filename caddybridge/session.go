@@ -154,7 +154,7 @@ func (h *Handler) redeem(w http.ResponseWriter, ds *deploymentSet, token string,
 		return h.sessionError(w, http.StatusGone, d.role, errTokenExpired)
 	}
 	key := redemptionKey{role: d.role[0], id: d.id, random: tok.Random}
-	switch globalRedemptions.claim(key, expires.UnixMilli(), now.UnixMilli()) {
+	switch globalRedemptions.claim(key, tok.IssuedAt.UnixMilli(), now.UnixMilli()) {
 	case alreadyClaimed:
 		return h.sessionError(w, http.StatusConflict, d.role, errTokenAlreadyRedeemed)
 	case storeFull:
@@ -180,13 +180,13 @@ func (h *Handler) mint(w http.ResponseWriter, ds *deploymentSet, embed string, n
 		h.logger.Error("minting a session token", zap.Error(err))
 		return h.sessionError(w, http.StatusInternalServerError, roleParent, "INTERNAL")
 	}
-	mintedByEndpoint.Inc()
 	// The parent has its key now: the token is redeemed for its role.
 	key := redemptionKey{role: d.role[0], id: d.id, random: tok.Random}
-	if globalRedemptions.claim(key, tok.IssuedAt.Add(time.Duration(h.TokenTTL)).UnixMilli(), now.UnixMilli()) == storeFull {
+	if globalRedemptions.claim(key, tok.IssuedAt.UnixMilli(), now.UnixMilli()) == storeFull {
 		w.Header().Set("Retry-After", "10")
 		return h.sessionError(w, http.StatusServiceUnavailable, d.role, errBusy)
 	}
+	mintedByEndpoint.Inc() // counted once handed out, not when refused as BUSY
 	return h.sessionOK(w, d, tok, token, true)
 }
 
