@@ -54,7 +54,7 @@ func checkSigning(v string) error {
 	case SigningRequired, SigningOptional, SigningOff:
 		return nil
 	}
-	return fmt.Errorf("signing %q is not a signing mode; write required, optional or off", v)
+	return fmt.Errorf("signing %s is not a signing mode; write required, optional or off%s", QuoteValue(v), SecretNote(v))
 }
 
 func checkSessionIn(v string) error {
@@ -62,7 +62,7 @@ func checkSessionIn(v string) error {
 	case SessionInQuery, SessionInHash:
 		return nil
 	}
-	return fmt.Errorf("session_in %q is not a place; write query or hash", v)
+	return fmt.Errorf("session_in %s is not a place; write query or hash%s", QuoteValue(v), SecretNote(v))
 }
 
 func checkCSPMode(v string) error {
@@ -70,7 +70,7 @@ func checkCSPMode(v string) error {
 	case CSPEnforce, CSPReportOnly, CSPOff:
 		return nil
 	}
-	return fmt.Errorf("csp %q is not a mode; write enforce, report_only or off", v)
+	return fmt.Errorf("csp %s is not a mode; write enforce, report_only or off%s", QuoteValue(v), SecretNote(v))
 }
 
 // checkParamName accepts URL parameter names made of letters, digits and
@@ -84,7 +84,7 @@ func checkParamName(field, v string) error {
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.~", c) >= 0 {
 			continue
 		}
-		return fmt.Errorf("%s %q contains %q; use only letters, digits and _ - . ~", field, v, string(c))
+		return fmt.Errorf("%s %s contains %q; use only letters, digits and _ - . ~%s", field, QuoteValue(v), string(c), SecretNote(v))
 	}
 	return nil
 }
@@ -104,14 +104,14 @@ func CheckRuntimePath(v string) error {
 		return fmt.Errorf("runtime_path / would take over the whole site; use a path of its own such as %s", DefaultRuntimePath)
 	}
 	if !strings.HasPrefix(v, "/") {
-		return fmt.Errorf("runtime_path %q must be an absolute path such as %s", v, DefaultRuntimePath)
+		return fmt.Errorf("runtime_path %s must be an absolute path such as %s%s", QuoteValue(v), DefaultRuntimePath, SecretNote(v))
 	}
 	if strings.ContainsAny(v, "?#{}*\\ \t") || strings.Contains(v, "//") {
-		return fmt.Errorf("runtime_path %q must be a plain path (no query, fragment, placeholder, wildcard or empty segment), such as %s", v, DefaultRuntimePath)
+		return fmt.Errorf("runtime_path %s must be a plain path (no query, fragment, placeholder, wildcard or empty segment), such as %s%s", QuoteValue(v), DefaultRuntimePath, SecretNote(v))
 	}
 	for _, seg := range strings.Split(v[1:], "/") {
 		if seg == "." || seg == ".." {
-			return fmt.Errorf("runtime_path %q must not contain . or .. segments", v)
+			return fmt.Errorf("runtime_path %s must not contain . or .. segments%s", QuoteValue(v), SecretNote(v))
 		}
 	}
 	return nil

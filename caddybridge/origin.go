@@ -21,11 +21,15 @@ import (
 // spelling to write, because a reader could not guess that both mean the
 // same origin. http:// is accepted only for loopback hosts (judged on the
 // browser's spelling) and only when allowInsecure is set. Every error is
-// a full sentence that says what to write instead; it may quote s, which
-// is never a secret.
+// a full sentence that says what to write instead; it quotes s unless s
+// looks like a secret (LooksLikeSecret), the likeliest slip being a
+// secret written among the origins, and then describes it instead.
 func ParseOrigin(s string, allowInsecure bool) (string, error) {
 	if s == "" {
 		return "", errors.New(`an origin cannot be empty; write scheme://host[:port], for example "https://widget.example.com"`)
+	}
+	if LooksLikeSecret(s) {
+		return "", fmt.Errorf("%s is not an origin; write scheme://host[:port], for example %q; %s", DescribeSecret(s), "https://widget.example.com", SecretSlipHint)
 	}
 	if strings.EqualFold(s, "null") {
 		return "", errors.New(`"null" is the opaque origin of sandboxed and file: documents and cannot be allowed; write the real origin, for example "https://widget.example.com"`)

@@ -177,3 +177,52 @@ func TestDecodeSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestLooksLikeSecret(t *testing.T) {
+	secret := []string{
+		"jo6lmQmmaSJS01CL/30kRc75xm5jAvJib7NbqIABh+Q=",
+		"jo6lmQmmaSJS01CL_30kRc75xm5jAvJib7NbqIABh-Q",
+		"8e8ea59909a6692252d350b8bf7d1191cef9c66e6302f26279b36ca880047f84",
+		"8E8EA59909A6692252D350B8BF7D1191",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq", // base64 of 32 bytes
+		"secret=jo6lmQmmaSJS01CL/30kRc75xm5jAvJib7NbqIABh+Q=",
+		"secret jo6lmQmmaSJS01CL/30kRc75xm5jAvJib7NbqIABh+Q=",
+		"https://jo6lmQmmaSJS01CL_30kRc75xm5jAvJib7NbqIABh-Q",
+		"https://w.example.com/8e8ea59909a6692252d350b8bf7d1191",
+	}
+	plain := []string{
+		"", "secert", "sometimes", "https://widget.example.com", "{env.BRIDGE_SECRET}",
+		"https://a-very-long-host-label-for-the-widget-server.example.com:8443",
+		"https://w.example.com/some/long/path/to/the/app/index.html",
+		"/_bridge/some/long/runtime/path/for/this/site",
+		"__iframeBridgeParentOriginForThisSite",
+		"8e8ea59909a6692252d350b8bf7d119", // 31 hex digits
+	}
+	for _, s := range secret {
+		if !LooksLikeSecret(s) {
+			t.Errorf("LooksLikeSecret(%q) = false", s)
+		}
+		if q := QuoteValue(s); strings.Contains(q, s[len(s)-8:]) || !strings.Contains(q, "looks like a secret") {
+			t.Errorf("QuoteValue(%q) = %q", s, q)
+		}
+	}
+	for _, s := range plain {
+		if LooksLikeSecret(s) {
+			t.Errorf("LooksLikeSecret(%q) = true", s)
+		}
+		if q := QuoteValue(s); q != strconv.Quote(s) {
+			t.Errorf("QuoteValue(%q) = %q", s, q)
+		}
+	}
+	for _, s := range secret[:3] {
+		_, err := ParseOrigin(s, true)
+		if err == nil || strings.Contains(err.Error(), s[:8]) || !strings.Contains(err.Error(), "secret <value>") || !strings.Contains(err.Error(), "is not an origin") {
+			t.Errorf("ParseOrigin(secret) error = %v", err)
+		}
+	}
+	for _, check := range []func(string) error{checkSigning, checkSessionIn, checkCSPMode, CheckRuntimePath, func(v string) error { return checkParamName("session_param", v) }} {
+		if err := check(secret[0]); err == nil || strings.Contains(err.Error(), secret[0][:8]) || !strings.Contains(err.Error(), "secret <value>") {
+			t.Errorf("check(secret) error = %v", err)
+		}
+	}
+}

@@ -150,7 +150,7 @@ func parse(d *caddyfile.Dispenser) (*caddybridge.Handler, error) {
 				return nil, err
 			}
 			if v != caddybridge.SessionInQuery && v != caddybridge.SessionInHash {
-				return nil, d.Errf("session_in %q is not a place; write query or hash", v)
+				return nil, d.Errf("session_in %s is not a place; write query or hash%s", caddybridge.QuoteValue(v), caddybridge.SecretNote(v))
 			}
 			h.SessionIn = v
 		case "token_ttl":
@@ -163,7 +163,7 @@ func parse(d *caddyfile.Dispenser) (*caddybridge.Handler, error) {
 			}
 			dur, err := caddy.ParseDuration(v)
 			if err != nil || dur <= 0 {
-				return nil, d.Errf("token_ttl %q is not a positive duration; write one such as 2m or 90s", v)
+				return nil, d.Errf("token_ttl %s is not a positive duration; write one such as 2m or 90s%s", caddybridge.QuoteValue(v), caddybridge.SecretNote(v))
 			}
 			h.TokenTTL = caddy.Duration(dur)
 		case "allow_insecure_localhost":
@@ -183,11 +183,15 @@ func parse(d *caddyfile.Dispenser) (*caddybridge.Handler, error) {
 				return nil, err
 			}
 			if v != caddybridge.CSPEnforce && v != caddybridge.CSPReportOnly && v != caddybridge.CSPOff {
-				return nil, d.Errf("csp %q is not a mode; write enforce, report_only or off", v)
+				return nil, d.Errf("csp %s is not a mode; write enforce, report_only or off%s", caddybridge.QuoteValue(v), caddybridge.SecretNote(v))
 			}
 			h.CSP = v
 		default:
-			return nil, d.Errf("unknown subdirective %q in bridge; the subdirectives are embed, parent, origin, session_param, parent_param, session_in, runtime_path, token_ttl, allow_insecure_localhost and csp", name)
+			const list = "the subdirectives are embed, parent, origin, session_param, parent_param, session_in, runtime_path, token_ttl, allow_insecure_localhost and csp"
+			if caddybridge.LooksLikeSecret(name) {
+				return nil, d.Errf("%s is not a subdirective of bridge; %s; %s", caddybridge.DescribeSecret(name), caddybridge.SecretSlipHint, list)
+			}
+			return nil, d.Errf("unknown subdirective %q in bridge; %s", name, list)
 		}
 	}
 	if len(h.Embed) == 0 && len(h.Parent) == 0 {
@@ -220,7 +224,7 @@ func parse(d *caddyfile.Dispenser) (*caddybridge.Handler, error) {
 		}
 	}
 	if h.SessionParam != "" && h.SessionParam == h.ParentParam {
-		return nil, tokErr(seen["parent_param"], fmt.Errorf("session_param and parent_param are both %q; give them different names", h.SessionParam))
+		return nil, tokErr(seen["parent_param"], fmt.Errorf("session_param and parent_param are both %s; give them different names", caddybridge.QuoteValue(h.SessionParam)))
 	}
 	return h, nil
 }
@@ -263,10 +267,16 @@ func parsePeers(d *caddyfile.Dispenser, role string) (caddybridge.Peers, []origi
 				return g, nil, err
 			}
 			if v != caddybridge.SigningRequired && v != caddybridge.SigningOptional && v != caddybridge.SigningOff {
+				if caddybridge.LooksLikeSecret(v) {
+					return g, nil, d.Errf("signing takes required, optional or off, not %s; did you mean \"secret <value>\"? Write the secret on a line of its own, secret <value> (best: secret {env.BRIDGE_SECRET}), and signing required, optional or off", caddybridge.DescribeSecret(v))
+				}
 				return g, nil, d.Errf("signing %q is not a signing mode; write required, optional or off", v)
 			}
 			g.Signing = v
 		default:
+			if caddybridge.LooksLikeSecret(sub) {
+				return g, nil, d.Errf("%s is not an option of the %s block; did you mean \"secret <value>\"? Write the keyword before the value: secret <value> (best: secret {env.BRIDGE_SECRET}); the options are secret and signing", caddybridge.DescribeSecret(sub), role)
+			}
 			return g, nil, d.Errf("unknown option %q in the %s block; the options are secret and signing", sub, role)
 		}
 	}

@@ -171,3 +171,71 @@ func TestExampleAdapts(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretNotEchoed checks that a secret written where another value
+// goes (the secret keyword forgotten, or the value put after signing or
+// among the origins) is described rather than repeated: the message has
+// no 8-character piece of it, names the line and says what to write.
+func TestSecretNotEchoed(t *testing.T) {
+	secrets := map[string]string{
+		"base64":     "jo6lmQmmaSJS01CL/30kRc75xm5jAvJib7NbqIABh+Q=",                     // openssl rand -base64 32
+		"base64url":  "jo6lmQmmaSJS01CL_30kRc75xm5jAvJib7NbqIABh-Q",                      // unpadded URL alphabet
+		"hex":        "8e8ea59909a6692252d350b8bf7d1191cef9c66e6302f26279b36ca880047f84", // openssl rand -hex 32
+		"hex16":      "8e8ea59909a6692252d350b8bf7d1191",                                 // openssl rand -hex 16
+		"lower only": "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq",                      // decodes to 32 bytes
+	}
+	slips := []struct {
+		name  string
+		block string // %s is the secret
+		line  int
+		want  []string
+	}{
+		{"secret keyword forgotten", "embed https://a.example {\n\t\t\t%s\n\t\t}", 4, []string{"is not an option of the embed block", `"secret <value>"`, "secret and signing"}},
+		{"secret keyword forgotten in parent", "parent https://p.example {\n\t\t\t%s\n\t\t}", 4, []string{"is not an option of the parent block", `"secret <value>"`}},
+		{"after signing", "embed https://a.example {\n\t\t\tsigning %s\n\t\t}", 4, []string{"signing takes required, optional or off", "secret <value>"}},
+		{"as an origin", "embed https://a.example %s", 3, []string{"embed: a ", "is not an origin", "secret <value>", "https://widget.example.com"}},
+		{"as the only origin", "parent %s", 3, []string{"parent: a ", "is not an origin", "secret <value>"}},
+		{"as origin subdirective", "embed https://a.example\n\t\torigin %s", 4, []string{"origin: a ", "is not an origin"}},
+		{"as a subdirective", "embed https://a.example\n\t\t%s", 4, []string{"is not a subdirective of bridge", "secret <value>"}},
+		{"after csp", "embed https://a.example\n\t\tcsp %s", 4, []string{"csp (a ", "enforce, report_only or off", "secret <value>"}},
+		{"after session_in", "embed https://a.example\n\t\tsession_in %s", 4, []string{"query or hash", "secret <value>"}},
+		{"after token_ttl", "embed https://a.example\n\t\ttoken_ttl %s", 4, []string{"positive duration", "secret <value>"}},
+		{"after runtime_path", "embed https://a.example\n\t\truntime_path %s", 4, []string{"absolute path", "secret <value>"}},
+		{"after session_param", "embed https://a.example\n\t\tsession_param x\n\t\tparent_param %s", 5, []string{"parent_param (a ", "secret <value>"}},
+	}
+	for sname, secret := range secrets {
+		for _, c := range slips {
+			t.Run(sname+"/"+c.name, func(t *testing.T) {
+				src := ":8080 {\n\tbridge {\n\t\t" + strings.ReplaceAll(c.block, "%s", secret) + "\n\t}\n}\n"
+				_, err := adapt(t, src)
+				if err == nil {
+					if c.name == "after session_param" && !strings.ContainsAny(secret, "+/=") {
+						return // a hex or URL-alphabet value is a valid name
+					}
+					t.Fatalf("adapted without error:\n%s", src)
+				}
+				msg := err.Error()
+				for i := 0; i+8 <= len(secret); i++ {
+					if strings.Contains(msg, secret[i:i+8]) {
+						t.Fatalf("error repeats %q of the secret: %s", secret[i:i+8], msg)
+					}
+				}
+				for _, w := range append(c.want, "Caddyfile:"+itoa(c.line), itoa(len(secret))+"-character value that looks like a secret") {
+					if !strings.Contains(msg, w) {
+						t.Errorf("error %q does not contain %q", msg, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSameParamSecret: two equal hex names are refused without repeating
+// them.
+func TestSameParamSecret(t *testing.T) {
+	const hex = "8e8ea59909a6692252d350b8bf7d1191cef9c66e6302f26279b36ca880047f84"
+	_, err := adapt(t, ":8080 {\n\tbridge {\n\t\tembed https://a.example\n\t\tsession_param "+hex+"\n\t\tparent_param "+hex+"\n\t}\n}\n")
+	if err == nil || strings.Contains(err.Error(), hex[:8]) || !strings.Contains(err.Error(), "different names") || !strings.Contains(err.Error(), "Caddyfile:5") {
+		t.Errorf("got %v", err)
+	}
+}
