@@ -29,7 +29,14 @@ c.handleRequest("undef", () => undefined);
 c.handleRequest("échø-😀", (p) => ({ echo: p, len: typeof p === "string" ? p.length : -1 }));
 c.handleRequest("reenter", (p) => { c.sendEvent("nested", p); return { ok: p }; });
 c.on("ping", (p) => { c.sendEvent("pong", p); });
-c.on("sendBig", (n) => { c.sendEvent("big", "x".repeat(n)); });
+// The runtime refuses to send a message past the size limit; the page
+// then posts one by hand, for the parent to drop.
+c.on("sendBig", (n) => {
+  c.sendEvent("big", "x".repeat(n)).then(() => report({ kind: "bigSent" }), (e) => {
+    report({ kind: "bigRefused", code: e.code });
+    parent.postMessage({ protocol: "iframe-bridge", version: 2, sessionId: c.sessionId, type: "bridge:event", name: "big", body: JSON.stringify("x".repeat(n)) }, "{{PARENT}}");
+  });
+});
 c.on("ünï-😀", (p) => { c.sendEvent("pong", { back: p }); });
 try {
   await c.whenConnected();
@@ -186,19 +193,21 @@ func TestBrowserSignedBridge(t *testing.T) {
 	})()`); got != `[true,160000,true,true,true]` {
 		t.Errorf("text through the runtime: %s", got)
 	}
-	// A message over the size limit (1 MiB) is dropped and counted, and
-	// the next one is delivered.
+	// A message over the size limit (1 MiB) is refused by the sender; one
+	// posted by hand is dropped and counted, and the next one is
+	// delivered.
 	if got := evalJSON(t, ctx, `(async () => {
 		const before = b.stats().droppedBy.size;
 		let big = 0;
 		const off = b.on("big", () => big++);
 		const w = b.waitForEvent("pong", { timeoutMs: 5000 });
 		await b.sendEvent("sendBig", 1100000);
+		while (!reports.some((r) => r.kind === "bigRefused" || r.kind === "bigSent") || b.stats().droppedBy.size === before) await new Promise((r) => setTimeout(r, 10));
 		await b.sendEvent("ping", { after: true });
 		const p = await w;
 		off();
-		return [b.stats().droppedBy.size - before, big, p];
-	})()`); got != `[1,0,{"after":true}]` {
+		return [b.stats().droppedBy.size - before, big, p, reports.filter((r) => r.kind.startsWith("big"))];
+	})()`); got != `[1,0,{"after":true},[{"test":true,"kind":"bigRefused","code":"MESSAGE_INVALID_PAYLOAD"}]]` {
 		t.Errorf("oversized message: %s", got)
 	}
 	// Calls into the runtime from inside the runtime: a handler that sends

@@ -314,6 +314,10 @@ func (c *Child) WhenConnected(done func(*Error)) {
 // posted, or with an error. As in the SDK, the child has no pre-ready
 // queue: before bridge:connected it fails with BRIDGE_NOT_READY.
 func (c *Child) SendEvent(name string, payload Value, opts Options, done func(*Error)) {
+	if err := checkName(name); err != nil {
+		done(err)
+		return
+	}
 	if opts.aborted() {
 		done(errAborted(Details{"name": name}))
 		return
@@ -334,6 +338,10 @@ func (c *Child) SendEvent(name string, payload Value, opts Options, done func(*E
 // Request sends a request to the parent (v2 only) and calls done once
 // with the response's payload or an error.
 func (c *Child) Request(name string, payload Value, opts Options, done func(Value, *Error)) {
+	if err := checkOperation(name, &opts); err != nil {
+		done(nil, err)
+		return
+	}
 	switch {
 	case opts.aborted():
 		done(nil, errAborted(nil))
@@ -350,6 +358,9 @@ func (c *Child) Request(name string, payload Value, opts Options, done func(Valu
 // function that removes it. It fails once the bridge failed or was
 // destroyed.
 func (c *Child) On(name string, f func(payload Value)) (func(), error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	if c.dead() {
 		return nil, c.unavailable()
 	}
@@ -360,6 +371,9 @@ func (c *Child) On(name string, f func(payload Value)) (func(), error) {
 // returns the function that removes it (and not a handler registered
 // later for the same name).
 func (c *Child) HandleRequest(name string, h RequestHandler) (func(), error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	if c.dead() {
 		return nil, c.unavailable()
 	}

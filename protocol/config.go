@@ -136,6 +136,26 @@ func (o *Options) timeout(def int64) (int64, *Error) {
 	return int64(t), nil
 }
 
+// checkName refuses an event or request name that no peer would accept
+// (DESIGN §6: a non-blank string), before anything is sent or queued.
+func checkName(name string) *Error {
+	if blankJS(name) {
+		return newError(CodeMessageInvalidEnvelope, "Bridge message name must be a non-empty string.", Details{"fieldName": "name"})
+	}
+	return nil
+}
+
+// checkOperation refuses an operation whose name or timeout is invalid
+// at once, so that it neither waits in the pre-ready queue nor takes a
+// place there.
+func checkOperation(name string, o *Options) *Error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	_, err := o.timeout(0)
+	return err
+}
+
 // common is the configuration that parents and children share.
 type common struct {
 	sessionID  string

@@ -56,7 +56,14 @@ func (r *Responder) respond(payload Value, e *RemoteError) {
 		env.Payload, env.Body = nil, ""
 		l.setError(&env, e)
 	}
-	l.post(&env, nil)
+	if err := l.post(&env, nil); err != nil && err.Code == CodeMessageInvalidPayload && env.Error == nil && env.Name != errorResponseName {
+		// A v1 payload that the transport could not clone: the
+		// requester learns that the handler failed instead of waiting
+		// for its timeout.
+		env.Payload = nil
+		l.setError(&env, l.handlerFailed())
+		l.post(&env, nil)
+	}
 }
 
 // handlerEntry is a registered handler.

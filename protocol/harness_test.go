@@ -106,6 +106,9 @@ type world struct {
 	toChild    func(Message)
 	posts      []post
 	failWindow bool
+	// cloneFails says which envelopes' v1 payloads the child's window
+	// cannot clone (postMessage's DataCloneError), or nil.
+	cloneFails func(env *Envelope) bool
 	rand       *countReader
 	record     bool
 }
@@ -196,6 +199,9 @@ func (c childTransport) PostWindow(env *Envelope, target string, transfer Port) 
 	w := c.w
 	if w.failWindow {
 		return errors.New("window gone")
+	}
+	if w.cloneFails != nil && env.Payload != nil && w.cloneFails(env) {
+		return &Error{Code: CodeMessageInvalidPayload, Message: "Bridge payload cannot be cloned."}
 	}
 	if w.record {
 		w.posts = append(w.posts, post{from: "child", target: target, env: *env, port: transfer != nil})

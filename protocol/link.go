@@ -148,8 +148,17 @@ func bytesOf(s string) []byte {
 
 // setContent puts payload into env: as the payload for v1, as body text
 // from the codec for v2. A nil payload is none.
+//
+// A message that a peer with the same size limit would drop is refused
+// here with MESSAGE_INVALID_PAYLOAD, rather than sent to be dropped: its
+// size is bounded above by the lengths of its strings and a fixed
+// allowance for the envelope's other members, as Value.Size counts them.
 func (l *link) setContent(env *Envelope, payload Value) *Error {
+	n := envelopeAllowance + len(env.SessionID) + len(env.Type) + len(env.Name) + len(env.RequestID) + len(l.ring.cur.id)
 	if env.Version == Version1 {
+		if payload != nil && l.maxBytes > 0 && (n > l.maxBytes || n+payload.Size(l.maxBytes-n) > l.maxBytes) {
+			return l.errTooLarge()
+		}
 		env.Payload = payload
 		return nil
 	}
@@ -160,8 +169,22 @@ func (l *link) setContent(env *Envelope, payload Value) *Error {
 	if err != nil {
 		return newError(CodeMessageInvalidPayload, "Bridge payload cannot be serialized.", Details{"cause": err.Error()})
 	}
+	if l.maxBytes > 0 && n+len(body) > l.maxBytes {
+		return l.errTooLarge()
+	}
 	env.Body = body
 	return nil
+}
+
+// envelopeAllowance bounds what Value.Size counts for an envelope's
+// member names, numbers, punctuation and signature, beyond the lengths of
+// its strings (about 210 for a signed one).
+const envelopeAllowance = 320
+
+// errTooLarge is the error of a message past the size limit.
+func (l *link) errTooLarge() *Error {
+	return newError(CodeMessageInvalidPayload, "Bridge message exceeds the size limit.",
+		Details{"cause": "too large", "maxMessageBytes": int64(l.maxBytes)})
 }
 
 // setError puts a remote error into a response envelope: the error

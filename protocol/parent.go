@@ -453,6 +453,10 @@ func (p *Parent) WhenReady(done func(*Error)) {
 // response's payload or an error. Before the handshake it waits in the
 // pre-ready queue; its timeout starts when it is sent.
 func (p *Parent) Request(name string, payload Value, opts Options, done func(Value, *Error)) {
+	if err := checkOperation(name, &opts); err != nil {
+		done(nil, err)
+		return
+	}
 	if p.state == StateReady {
 		p.request(name, payload, opts, done)
 		return
@@ -467,6 +471,10 @@ func (p *Parent) Request(name string, payload Value, opts Options, done func(Val
 // SendEvent sends an event to the iframe and calls done once it is
 // posted, or with an error.
 func (p *Parent) SendEvent(name string, payload Value, opts Options, done func(*Error)) {
+	if err := checkOperation(name, &opts); err != nil {
+		done(err)
+		return
+	}
 	p.runWhenReady(opts.Signal, func() {
 		if _, err := opts.timeout(p.opTimeout); err != nil {
 			done(err)
@@ -486,6 +494,10 @@ func (p *Parent) SendEvent(name string, payload Value, opts Options, done func(*
 // the iframe, or an error: EVENT_WAIT_TIMEOUT, OPERATION_ABORTED, or the
 // bridge's terminal error.
 func (p *Parent) WaitForEvent(name string, opts Options, done func(Value, *Error)) {
+	if err := checkOperation(name, &opts); err != nil {
+		done(nil, err)
+		return
+	}
 	p.runWhenReady(opts.Signal, func() {
 		timeoutMs, err := opts.timeout(p.opTimeout)
 		if err != nil {
@@ -502,6 +514,9 @@ func (p *Parent) WaitForEvent(name string, opts Options, done func(Value, *Error
 // function that removes it. It fails once the bridge failed or was
 // destroyed.
 func (p *Parent) On(name string, f func(payload Value)) (func(), error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	if p.dead() {
 		return nil, p.unavailable()
 	}
@@ -512,6 +527,9 @@ func (p *Parent) On(name string, f func(payload Value)) (func(), error) {
 // only: the v1 protocol has no requests from the iframe) and returns the
 // function that removes it.
 func (p *Parent) HandleRequest(name string, h RequestHandler) (func(), error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	if p.dead() {
 		return nil, p.unavailable()
 	}

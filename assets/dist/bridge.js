@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.611513d51c9c.wasm", import.meta.url);
+const wasmURL = new URL("bridge.7bca8d3b15f0.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 // The bootstrap parameters' names and where a parent puts them. A site
 // whose bridge sets session_param, parent_param or session_in is served a
@@ -797,8 +797,8 @@ const imports = {
       }
       post(targets.get(t), s, flags & 1 ? (payload > 0 ? held.get(payload) : slots.payload) : undefined, origin, flags & 2 ? slots.port : undefined);
       return 0;
-    } catch {
-      return 1;
+    } catch (e) {
+      return e && e.name === "DataCloneError" ? 2 : 1;
     } finally {
       slots.payload = slots.port = undefined;
     }
@@ -1004,6 +1004,33 @@ function failure(code, message, details) {
   return new IframeBridgeError(code, message, details ?? {});
 }
 
+// checkName throws for an event or request name that no peer accepts: a
+// name is a string that is not blank.
+function checkName(name) {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw failure("MESSAGE_INVALID_ENVELOPE", "Bridge message name must be a non-empty string.", { fieldName: "name" });
+  }
+}
+
+// shown is a value as an error's details may carry it.
+const shown = (v) => (typeof v === "number" || typeof v === "string" || typeof v === "boolean" || v === null ? v : String(v));
+
+// checkConfig throws for a timeout or queue size of config that the
+// runtime would refuse (queue says whether it has a pre-ready queue),
+// before a session is minted or redeemed for it.
+function checkConfig(config, timeouts, queue) {
+  for (const name of timeouts) {
+    const v = config[name];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1)) {
+      throw failure("CONFIG_INVALID_TIMEOUT", "Timeout must be an integer greater than or equal to 1.", { name, timeoutMs: shown(v) });
+    }
+  }
+  const q = config.queueMaxSize;
+  if (queue && q !== undefined && !(Number.isSafeInteger(q) && q >= 1)) {
+    throw failure("CONFIG_INVALID_QUEUE", "Queue maxSize must be an integer greater than or equal to 1.", { maxSize: shown(q) });
+  }
+}
+
 const zeroStats = (state) => ({
   state, version: 0, received: 0, accepted: 0, sent: 0, postErrors: 0, handshakes: 0, rekeys: 0, dropped: 0, droppedBy: {},
 });
@@ -1024,6 +1051,7 @@ class Bridge {
   #cleanup = null;
   #subs = new Set();
   #opTimeout;
+  #final = null; // stats() of the runtime bridge that destroy() ended
 
   constructor(initial, failState, opTimeout) {
     this.#state = initial;
@@ -1142,13 +1170,26 @@ class Bridge {
         servers.delete(key);
       };
     } else {
+      // The runtime bridge has failed (its name was checked): its
+      // whenReady() says why. The registration stays here for a remount.
       servers.delete(key);
       sub.off = null;
-      report(toError(id));
     }
   }
 
   #add(sub) {
+    checkName(sub.name);
+    // A request handler replaces the one registered before it for the
+    // same name, here as in the runtime, so a remount does not bring the
+    // replaced one back.
+    if (sub.kind === "request") {
+      for (const old of this.#subs) {
+        if (old.kind !== "request" || old.name !== sub.name) continue;
+        this.#subs.delete(old);
+        if (old.off) old.off();
+        old.off = null;
+      }
+    }
     this.#subs.add(sub);
     if (this.#h) this.#subscribe(this.#h, sub);
     return () => {
@@ -1171,10 +1212,16 @@ class Bridge {
   whenConnected() { return this.whenReady(); }
 
   /** Sends a request and resolves to the response's payload. */
-  request(name, payload, options) { return this._op(options, true, (h, o, done) => operation(wasm.bridge_request, h, name, payload, o, done)); }
+  request(name, payload, options) {
+    try { checkName(name); } catch (e) { return Promise.reject(e); }
+    return this._op(options, true, (h, o, done) => operation(wasm.bridge_request, h, name, payload, o, done));
+  }
 
   /** Sends an event. */
-  sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done)); }
+  sendEvent(name, payload, options) {
+    try { checkName(name); } catch (e) { return Promise.reject(e); }
+    return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done));
+  }
 
   /** Listens for the events name; returns the function that stops listening. */
   on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null, key: 0 }); }
@@ -1186,11 +1233,16 @@ class Bridge {
   destroy() {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    if (this.#h) this.#final = this.#h.stats();
     this._stop("destroyed");
   }
 
-  /** Traffic counters, including dropped messages by reason. */
-  stats() { return this.#h ? this.#h.stats() : zeroStats(this.state); }
+  /** Traffic counters, including dropped messages by reason; after destroy(), the last ones. */
+  stats() {
+    if (this.#h) return this.#h.stats();
+    if (this.#final) return { ...this.#final, state: "destroyed", droppedBy: { ...this.#final.droppedBy } };
+    return zeroStats(this.state);
+  }
 }
 
 // ---- parent ---------------------------------------------------------------
@@ -1334,7 +1386,10 @@ class IframeBridge extends Bridge {
   }
 
   /** Waits for the next event name from the iframe and resolves to its payload. */
-  waitForEvent(name, options) { return this._op(options, true, (h, o, done) => h.waitForEvent(name, o, done)); }
+  waitForEvent(name, options) {
+    try { checkName(name); } catch (e) { return Promise.reject(e); }
+    return this._op(options, true, (h, o, done) => h.waitForEvent(name, o, done));
+  }
 
   /** Rotates the session key (v2); resolves to the new key id. */
   async rekey() {
@@ -1394,10 +1449,12 @@ function replaceIframe(b, src) {
  * Attaches a bridge to an iframe that the server rewrote: the session
  * token comes from the iframe's URL and is redeemed at this page's origin.
  */
-export function attach(iframeOrSelector, options = {}) {
+export function attach(iframeOrSelector, options) {
+  if (options === null || typeof options !== "object") options = {};
   const first = typeof iframeOrSelector === "string" ? document.querySelector(iframeOrSelector) : iframeOrSelector;
   let b = null;
   b = new IframeBridge(first, options, async (fresh) => {
+    checkConfig(options, ["handshakeTimeoutMs", "operationTimeoutMs"], true);
     const iframe = b ? b.iframe : first;
     if (!iframe || iframe.tagName !== "IFRAME") throw failure("CONFIG_INVALID_CONTAINER", "attach() needs an iframe element.");
     const src = new URL(iframe.getAttribute("src") ?? "", location.href);
@@ -1420,16 +1477,24 @@ export function attach(iframeOrSelector, options = {}) {
  * Creates an iframe for config.src in config.container with a session
  * minted at this page's origin, and a bridge to it.
  */
-export function createIframeBridge(config = {}) {
+export function createIframeBridge(config) {
+  if (config === null || typeof config !== "object") config = {};
   let b = null;
   b = new IframeBridge(null, config, async (fresh) => {
+    checkConfig(config, ["handshakeTimeoutMs", "operationTimeoutMs"], true);
     const container = typeof config.container === "string" ? document.querySelector(config.container) : config.container;
     if (!fresh && (!container || typeof container.appendChild !== "function")) {
       throw failure("CONFIG_INVALID_CONTAINER", "Bridge container is required.");
     }
     let src;
+    if ((typeof config.src !== "string" || config.src.trim() === "") && !(config.src instanceof URL)) {
+      throw failure("CONFIG_INVALID_SRC", "Bridge src is required.", { fieldName: "src" });
+    }
     try { src = new URL(config.src, location.href); } catch {
       throw failure("CONFIG_INVALID_SRC", "Bridge src must be a valid URL.", { fieldName: "src" });
+    }
+    if (src.protocol !== "https:" && src.protocol !== "http:") {
+      throw failure("CONFIG_INVALID_SRC", "Bridge src must be an http: or https: URL.", { fieldName: "src" });
     }
     const [rt, s] = await Promise.all([load(), session({ embed: src.origin })]);
     const url = sessionURLFor(src, s);
@@ -1479,9 +1544,11 @@ function store(sessionId, s) {
  * page's origin, checks the parent origin against the server's answer,
  * removes the parameters from the URL, and says bridge:ready.
  */
-export function createIframeChildBridge(config = {}) {
+export function createIframeChildBridge(config) {
+  if (config === null || typeof config !== "object") config = {};
   const b = new IframeChildBridge(config.operationTimeoutMs);
   b._start(async () => {
+    checkConfig(config, ["connectionTimeoutMs", "operationTimeoutMs"]);
     if (window.parent === window) throw failure("CONFIG_INVALID_ENVIRONMENT", "This page is not in an iframe.");
     // The runtime starts loading first: its download and compile are the
     // longest part of getting ready.

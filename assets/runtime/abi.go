@@ -248,8 +248,9 @@ const (
 
 // hostPostBytes posts the packed envelope of the n bytes at p on the
 // loader's target t (a window or a port, see target), with the v1 payload
-// held under payload (payload > 0) or in slots.payload; it returns 0, or 1
-// if postMessage threw.
+// held under payload (payload > 0) or in slots.payload; it returns 0, 2
+// if postMessage could not clone the payload (DataCloneError), or 1 if it
+// threw anything else.
 //
 //go:wasmimport bridge post
 func hostPostBytes(t int32, p unsafe.Pointer, n, flags, payload int32) int32
@@ -294,7 +295,11 @@ func postPacked(t int32, flags int32, env *protocol.Envelope) error {
 		flags |= postPayload
 		payload = heldOr(env.Payload, "payload")
 	}
-	if hostPostBytes(t, unsafe.Pointer(unsafe.SliceData(packBuf)), int32(len(packBuf)), flags, payload) != 0 {
+	switch hostPostBytes(t, unsafe.Pointer(unsafe.SliceData(packBuf)), int32(len(packBuf)), flags, payload) {
+	case 0:
+	case 2:
+		return errNotCloneable
+	default:
 		return jsError{"postMessage failed"}
 	}
 	return nil

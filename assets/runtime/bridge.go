@@ -101,17 +101,17 @@ func errValue(e *protocol.Error) js.Value {
 // options reads {timeoutMs, signal}.
 func options(v js.Value) protocol.Options {
 	var o protocol.Options
-	if v.Type() != js.TypeObject {
+	if typeOf(v) != js.TypeObject {
 		return o
 	}
 	if t := v.Get("timeoutMs"); !t.IsUndefined() {
 		o.HasTimeout = true
 		o.TimeoutMs = -1
-		if t.Type() == js.TypeNumber {
+		if typeOf(t) == js.TypeNumber {
 			o.TimeoutMs = t.Float()
 		}
 	}
-	if s := v.Get("signal"); s.Type() == js.TypeObject {
+	if s := v.Get("signal"); typeOf(s) == js.TypeObject {
 		o.Signal = signal{s}
 	}
 	return o
@@ -147,7 +147,7 @@ func arg(args []js.Value, i int) js.Value {
 
 // str returns a string argument, or "".
 func str(v js.Value) string {
-	if v.Type() != js.TypeString {
+	if typeOf(v) != js.TypeString {
 		return ""
 	}
 	return v.String()
@@ -160,7 +160,7 @@ func intOf(v js.Value) int64 {
 	if v.IsUndefined() {
 		return 0
 	}
-	if v.Type() != js.TypeNumber {
+	if typeOf(v) != js.TypeNumber {
 		return -1
 	}
 	f := v.Float()
@@ -259,7 +259,7 @@ func (h *handle) methods() js.Value {
 			return nil
 		}
 		delete(h.resp, id)
-		if arg(args, 1).Truthy() {
+		if truthy(arg(args, 1)) {
 			r.Resolve(payloadOf(arg(args, 2)))
 		} else {
 			r.Fail()
@@ -280,10 +280,10 @@ func (h *handle) sub(off func()) int {
 func hooks(cfg js.Value) (func(protocol.State), func(protocol.DropReason)) {
 	var onState func(protocol.State)
 	var onDrop func(protocol.DropReason)
-	if f := cfg.Get("onState"); f.Type() == js.TypeFunction {
+	if f := cfg.Get("onState"); typeOf(f) == js.TypeFunction {
 		onState = func(s protocol.State) { f.Invoke(string(s)) }
 	}
-	if f := cfg.Get("onDrop"); f.Type() == js.TypeFunction {
+	if f := cfg.Get("onDrop"); typeOf(f) == js.TypeFunction {
 		onDrop = func(r protocol.DropReason) { f.Invoke(r.String(), r.Code()) }
 	}
 	return onState, onDrop
@@ -326,7 +326,7 @@ func newParent(this js.Value, args []js.Value) any {
 		HandshakeTimeoutMs:     intOf(cfg.Get("handshakeTimeoutMs")),
 		OperationTimeoutMs:     intOf(cfg.Get("operationTimeoutMs")),
 		QueueMaxSize:           int(queue),
-		QueueDisabled:          cfg.Get("queueDisabled").Truthy(),
+		QueueDisabled:          truthy(cfg.Get("queueDisabled")),
 		Runtime:                runtimeFor(h.win),
 		OnStateChange:          onState,
 		OnDrop:                 onDrop,
@@ -377,7 +377,7 @@ func newChild(this js.Value, args []js.Value) any {
 	h := newHandle(win)
 	onState, onDrop := hooks(cfg)
 	var onKey func(string, []byte)
-	if f := cfg.Get("onKeyChange"); f.Type() == js.TypeFunction {
+	if f := cfg.Get("onKeyChange"); typeOf(f) == js.TypeFunction {
 		onKey = func(kid string, key []byte) {
 			f.Invoke(kid, base64.RawURLEncoding.EncodeToString(key))
 			clear(key)

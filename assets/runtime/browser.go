@@ -48,14 +48,46 @@ type jsError struct{ what string }
 
 func (e jsError) Error() string { return e.what }
 
-// catch turns a JavaScript exception (a panic of js.Error) into *err.
+// catch turns a JavaScript exception (a panic of js.Error) into *err:
+// MESSAGE_INVALID_PAYLOAD for a DataCloneError (a v1 payload that
+// postMessage cannot clone), otherwise jsError{what}.
 func catch(err *error, what string) {
 	if r := recover(); r != nil {
-		if _, ok := r.(js.Error); !ok {
+		je, ok := r.(js.Error)
+		if !ok {
 			panic(r)
+		}
+		if typeOf(je.Value) == js.TypeObject && typeOf(je.Value.Get("name")) == js.TypeString && je.Value.Get("name").String() == "DataCloneError" {
+			*err = errNotCloneable
+			return
 		}
 		*err = jsError{what}
 	}
+}
+
+// errNotCloneable is a v1 payload that postMessage could not clone (a
+// function, a DOM node, …).
+var errNotCloneable = &protocol.Error{Code: protocol.CodeMessageInvalidPayload, Message: "Bridge payload cannot be cloned.", Details: protocol.Details{"cause": "postMessage could not clone the payload"}}
+
+// typeOther is what typeOf returns for a value that syscall/js has no
+// type for (a BigInt).
+const typeOther js.Type = -1
+
+// typeOf is v.Type() for any value an application can hand the runtime:
+// syscall/js panics on a BigInt, which would end the program and every
+// bridge of the page with it.
+func typeOf(v js.Value) (t js.Type) {
+	defer func() {
+		if recover() != nil {
+			t = typeOther
+		}
+	}()
+	return v.Type()
+}
+
+// truthy is v.Truthy(), false for a value typeOf cannot tell.
+func truthy(v js.Value) bool {
+	return typeOf(v) != typeOther && v.Truthy()
 }
 
 // newObject returns a new plain object.
@@ -212,7 +244,7 @@ func (p *port) Close() {
 // portOf returns the port that the loader took from an event's ports
 // (undefined for none), or nil.
 func portOf(v js.Value) protocol.Port {
-	if v.Type() != js.TypeObject {
+	if typeOf(v) != js.TypeObject {
 		return nil
 	}
 	return &port{v: v}
@@ -275,6 +307,9 @@ func (t *timer) remove() {
 	t.at = -1
 }
 
+// maxTimeoutDelay is the longest delay setTimeout keeps (2^31-1 ms).
+const maxTimeoutDelay = 1<<31 - 1
+
 // arm sets the JavaScript timeout for due, replacing the armed one.
 func arm(due float64) {
 	if armedDue != 0 {
@@ -283,7 +318,9 @@ func arm(due float64) {
 	armedDue = due
 	// Whole milliseconds, rounded up: a browser may truncate a fraction
 	// and fire before due, which would only arm the timeout again.
-	armedHandle = setTimeout.Invoke(fireTimers, math.Ceil(max(due-hostPerfNow(), 0)))
+	// Browsers keep a delay in 32 bits (a longer one fires at once), so a
+	// deadline further away than that is approached in steps.
+	armedHandle = setTimeout.Invoke(fireTimers, min(math.Ceil(max(due-hostPerfNow(), 0)), maxTimeoutDelay))
 }
 
 // runTimers runs the timers that are due, earliest first (as setTimeout
@@ -332,7 +369,7 @@ type signal struct {
 	v js.Value
 }
 
-func (s signal) Aborted() bool { return s.v.Get("aborted").Truthy() }
+func (s signal) Aborted() bool { return truthy(s.v.Get("aborted")) }
 
 func (s signal) OnAbort(f func()) (remove func()) {
 	var fn js.Func

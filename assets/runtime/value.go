@@ -30,7 +30,7 @@ func payloadOf(v js.Value) protocol.Value {
 }
 
 func (j jsValue) Kind() protocol.Kind {
-	switch j.v.Type() {
+	switch typeOf(j.v) {
 	case js.TypeUndefined:
 		return protocol.KindUndefined
 	case js.TypeNull:
@@ -51,42 +51,42 @@ func (j jsValue) Kind() protocol.Kind {
 }
 
 func (j jsValue) Bool() bool {
-	if j.v.Type() != js.TypeBoolean {
+	if typeOf(j.v) != js.TypeBoolean {
 		return false
 	}
 	return j.v.Bool()
 }
 
 func (j jsValue) Float() float64 {
-	if j.v.Type() != js.TypeNumber {
+	if typeOf(j.v) != js.TypeNumber {
 		return 0
 	}
 	return j.v.Float()
 }
 
 func (j jsValue) String() string {
-	if j.v.Type() != js.TypeString {
+	if typeOf(j.v) != js.TypeString {
 		return ""
 	}
 	return j.v.String()
 }
 
 func (j jsValue) Get(name string) protocol.Value {
-	if j.v.Type() != js.TypeObject {
+	if typeOf(j.v) != js.TypeObject {
 		return undefinedValue
 	}
 	return jsValue{j.v.Get(name)}
 }
 
 func (j jsValue) Has(name string) bool {
-	if j.v.Type() != js.TypeObject {
+	if typeOf(j.v) != js.TypeObject {
 		return false
 	}
 	return jsHasOwn.Invoke(j.v, name).Bool()
 }
 
 func (j jsValue) Size(limit int) int {
-	switch j.v.Type() {
+	switch typeOf(j.v) {
 	case js.TypeString:
 		return j.v.Length() + 2
 	case js.TypeObject:

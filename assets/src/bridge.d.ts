@@ -29,7 +29,7 @@ export type ParentState = "created" | "mounting" | "waiting_for_handshake" | "re
 export type ChildState = "created" | "connecting" | "connected" | "connection_failed" | "destroyed";
 
 export interface OperationOptions {
-  /** Milliseconds; an integer of at least 1. Default 5000. */
+  /** Milliseconds; an integer from 1 to 2^53-1 (OPERATION_INVALID_TIMEOUT otherwise). Default 5000. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -56,12 +56,21 @@ interface BridgeBase<S extends string> {
   readonly sessionId: string | null;
   whenReady(): Promise<void>;
   whenConnected(): Promise<void>;
+  /**
+   * Names are non-blank strings (MESSAGE_INVALID_ENVELOPE otherwise). A message past 1 MiB is
+   * refused with MESSAGE_INVALID_PAYLOAD, details {cause: "too large", maxMessageBytes}.
+   */
   request<T = unknown>(method: string, payload?: unknown, options?: OperationOptions): Promise<T>;
   sendEvent(name: string, payload?: unknown, options?: OperationOptions): Promise<void>;
+  /** Throws MESSAGE_INVALID_ENVELOPE for a blank or non-string name. */
   on(name: string, handler: (payload: unknown) => void): () => void;
-  /** Answers requests (v2 for requests from the iframe); a throw answers REQUEST_HANDLER_ERROR. */
+  /**
+   * Answers requests (v2 for requests from the iframe); a throw answers REQUEST_HANDLER_ERROR.
+   * Replaces the handler registered before it for the same name.
+   */
   handleRequest(name: string, handler: (payload: unknown) => unknown | Promise<unknown>): () => void;
   destroy(): void;
+  /** Traffic counters; after destroy(), the last ones with state "destroyed". */
   stats(): BridgeStats;
 }
 
