@@ -338,6 +338,14 @@ func newParent(this js.Value, args []js.Value) any {
 	h.core = p
 	o := h.methods()
 	o.Set("mount", js.FuncOf(func(js.Value, []js.Value) any { p.Mount(); return nil }))
+	// retarget(window): the iframe element now has this window (it was
+	// moved in the document); the bridge posts there from now on.
+	o.Set("retarget", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if w := arg(args, 0); typeOf(w) == js.TypeObject {
+			h.win.retarget(w)
+		}
+		return nil
+	}))
 	o.Set("whenReady", js.FuncOf(func(this js.Value, args []js.Value) any {
 		done := arg(args, 0)
 		p.WhenReady(func(e *protocol.Error) { done.Invoke(errValue(e)) })

@@ -178,6 +178,14 @@ func (t *windowTransport) PostWindow(env *protocol.Envelope, targetOrigin string
 	return nil
 }
 
+// retarget makes the transport post on win, the new window of the same
+// iframe element (moving an iframe in the document gives it a new
+// browsing context).
+func (t *windowTransport) retarget(win js.Value) {
+	t.forget()
+	t.win = win
+}
+
 // forget unregisters the window from the loader's targets.
 func (t *windowTransport) forget() {
 	if t.id != 0 {

@@ -476,23 +476,30 @@ class Bridge {
   #subs = new Set();
   #opTimeout;
   #final = null; // stats() of the runtime bridge that destroy() ended
+  #onState; // the application's onStateChange, or undefined
+  #mute = null; // silences the runtime bridge's state reports
 
-  constructor(initial, failState, opTimeout) {
+  constructor(initial, failState, opTimeout, onState) {
     this.#state = initial;
     this.#failState = failState;
     this.#opTimeout = opTimeout === undefined ? 5000 : opTimeout;
+    this.#onState = safe(onState);
   }
 
   get _destroyed() { return this.#destroyed; }
 
-  // _start runs setup(), which resolves to {h, sessionId, cleanup}. A
-  // later _start (remount) supersedes it: what a superseded setup makes
-  // is destroyed at once.
+  // _start runs setup(live), which resolves to {h, sessionId, cleanup,
+  // mute}; live() says whether the setup still counts, so that it makes
+  // no runtime bridge (and says nothing to the peer) once destroy() or a
+  // later _start (remount) has superseded it. What a superseded setup
+  // makes all the same is destroyed at once, silently.
   _start(setup) {
     const gen = ++this.#gen;
     this.#fail = null;
-    this.#setup = setup().then(({ h, sessionId, cleanup }) => {
-      if (this.#destroyed || gen !== this.#gen) {
+    const live = () => !this.#destroyed && gen === this.#gen;
+    this.#setup = setup(live).then(({ h, sessionId, cleanup, mute }) => {
+      if (!live()) {
+        mute?.();
         h.destroy();
         cleanup?.();
         return;
@@ -500,11 +507,15 @@ class Bridge {
       this.#sessionId = sessionId;
       this.#h = h;
       this.#cleanup = cleanup ?? null;
+      this.#mute = mute ?? null;
       for (const sub of this.#subs) this.#subscribe(h, sub);
     }, (e) => {
       if (gen !== this.#gen) return;
       this.#fail = toError(e);
-      if (!this.#destroyed) this.#state = this.#failState;
+      if (!this.#destroyed) {
+        this.#state = this.#failState;
+        this.#onState?.(this.#failState);
+      }
     });
   }
 
@@ -513,9 +524,15 @@ class Bridge {
   _stop(state) {
     const h = this.#h;
     const cleanup = this.#cleanup;
+    const mute = this.#mute;
     this.#h = null;
     this.#cleanup = null;
+    this.#mute = null;
     this.#state = state;
+    // The ended runtime bridge reports "destroyed" only when the bridge
+    // is: a remount's new runtime bridge reports "mounting" next.
+    if (state !== "destroyed") mute?.();
+    else if (!h) this.#onState?.("destroyed");
     // The listeners and handlers stay registered here (a remount gives
     // them to the new runtime bridge) but leave the ended one's table.
     for (const sub of this.#subs) {
@@ -699,7 +716,15 @@ function onParentMessage(e) {
   let owned = false;
   const packed = parents.size ? pack(e.data) : "";
   for (const p of parents) {
-    const fromPeer = p.win === e.source;
+    let fromPeer = p.win === e.source;
+    if (!fromPeer && e.source && p.iframe.contentWindow === e.source) {
+      // The iframe element has a new window: it was moved in the
+      // document, which loads its page again in a new browsing context.
+      // Its bridge:ready re-handshakes as a reload does.
+      p.win = e.source;
+      p.h.retarget(e.source);
+      fromPeer = true;
+    }
     if (fromPeer) owned = true;
     deliver(p.h, e, packed, fromPeer);
   }
@@ -766,9 +791,12 @@ function stripParams(url) {
 
 // mountParent creates the runtime parent for iframe, mounts it, and
 // replays what its window sent before.
-function mountParent(rt, iframe, s, options) {
+function mountParent(rt, iframe, s, options, live) {
+  if (!live()) throw failure("BRIDGE_DESTROYED", "Bridge destroyed.");
   const win = iframe.contentWindow;
   if (!win) throw failure("CONFIG_INVALID_CONTAINER", "The iframe is not in a document.");
+  const onState = safe(options.onStateChange);
+  let muted = false;
   const r = rt.newParent({
     sessionId: s.sessionId,
     origin: s.embedOrigin,
@@ -779,13 +807,13 @@ function mountParent(rt, iframe, s, options) {
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     operationTimeoutMs: options.operationTimeoutMs,
     queueMaxSize: options.queueMaxSize,
-    onState: safe(options.onStateChange),
+    onState: onState && ((st) => { if (!muted) onState(st); }),
     onDrop: safe(options.onDrop),
   });
   if (r.error) throw toError(r.error);
   const h = r.bridge;
   listen();
-  const entry = { win, h };
+  const entry = { win, h, iframe };
   parents.add(entry);
   h.mount();
   early = early.filter((e) => {
@@ -793,7 +821,7 @@ function mountParent(rt, iframe, s, options) {
     deliver(h, e, pack(e.data), true);
     return false;
   });
-  return { h, sessionId: s.sessionId, cleanup: () => parents.delete(entry) };
+  return { h, sessionId: s.sessionId, cleanup: () => parents.delete(entry), mute: () => { muted = true; } };
 }
 
 class IframeBridge extends Bridge {
@@ -802,11 +830,11 @@ class IframeBridge extends Bridge {
   // mount(fresh) resolves to what mountParent returns; fresh says that a
   // new session must be minted (a remount).
   constructor(iframe, options, mount) {
-    super("mounting", "handshake_failed", options.operationTimeoutMs);
+    super("mounting", "handshake_failed", options.operationTimeoutMs, options.onStateChange);
     /** The iframe this bridge talks to (null until createIframeBridge has made it). */
     this.iframe = iframe;
     this.#mount = mount;
-    this._start(() => mount(false));
+    this._start((live) => mount(false, live));
   }
 
   /** Waits for the next event name from the iframe and resolves to its payload. */
@@ -833,7 +861,7 @@ class IframeBridge extends Bridge {
   remount() {
     if (this._destroyed) return Promise.reject(failure("BRIDGE_DESTROYED", "Bridge destroyed."));
     this._stop("mounting");
-    this._start(() => this.#mount(true));
+    this._start((live) => this.#mount(true, live));
     return this.whenReady();
   }
 }
@@ -877,14 +905,15 @@ export function attach(iframeOrSelector, options) {
   if (options === null || typeof options !== "object") options = {};
   const first = typeof iframeOrSelector === "string" ? document.querySelector(iframeOrSelector) : iframeOrSelector;
   let b = null;
-  b = new IframeBridge(first, options, async (fresh) => {
+  b = new IframeBridge(first, options, async (fresh, live) => {
     checkConfig(options, ["handshakeTimeoutMs", "operationTimeoutMs"], true);
     const iframe = b ? b.iframe : first;
     if (!iframe || iframe.tagName !== "IFRAME") throw failure("CONFIG_INVALID_CONTAINER", "attach() needs an iframe element.");
     const src = new URL(iframe.getAttribute("src") ?? "", location.href);
     if (fresh) {
       const [rt, s] = await Promise.all([load(), session({ embed: src.origin })]);
-      return mountParent(rt, replaceIframe(b, sessionURLFor(src, s)), s, options);
+      if (!live()) throw failure("BRIDGE_DESTROYED", "Bridge destroyed.");
+      return mountParent(rt, replaceIframe(b, sessionURLFor(src, s)), s, options, live);
     }
     const { token } = sessionParams(src);
     if (!token) throw failure("CONFIG_INVALID_SRC", "The iframe's URL carries no bridge session.", { fieldName: "session" });
@@ -892,7 +921,7 @@ export function attach(iframeOrSelector, options) {
     if (s.embedOrigin !== src.origin) {
       throw failure("CONFIG_UNSAFE_ORIGIN", "The iframe's origin is not the session's embed origin.", { origin: src.origin });
     }
-    return mountParent(rt, iframe, s, options);
+    return mountParent(rt, iframe, s, options, live);
   });
   return b;
 }
@@ -904,7 +933,7 @@ export function attach(iframeOrSelector, options) {
 export function createIframeBridge(config) {
   if (config === null || typeof config !== "object") config = {};
   let b = null;
-  b = new IframeBridge(null, config, async (fresh) => {
+  b = new IframeBridge(null, config, async (fresh, live) => {
     checkConfig(config, ["handshakeTimeoutMs", "operationTimeoutMs"], true);
     const container = typeof config.container === "string" ? document.querySelector(config.container) : config.container;
     if (!fresh && (!container || typeof container.appendChild !== "function")) {
@@ -922,14 +951,15 @@ export function createIframeBridge(config) {
     }
     const [rt, s] = await Promise.all([load(), session({ embed: src.origin })]);
     const url = sessionURLFor(src, s);
-    if (fresh && b.iframe) return mountParent(rt, replaceIframe(b, url), s, config);
+    if (!live()) throw failure("BRIDGE_DESTROYED", "Bridge destroyed.");
+    if (fresh && b.iframe) return mountParent(rt, replaceIframe(b, url), s, config, live);
     const iframe = document.createElement("iframe");
     for (const [k, v] of Object.entries(config.iframeAttributes ?? {})) iframe.setAttribute(k, v);
     if (config.title) iframe.title = config.title;
     iframe.src = url;
     container.appendChild(iframe);
     b.iframe = iframe;
-    return mountParent(rt, iframe, s, config);
+    return mountParent(rt, iframe, s, config, live);
   });
   return b;
 }
@@ -939,8 +969,8 @@ export function createIframeBridge(config) {
 class IframeChildBridge extends Bridge {
   #parentOrigin = null;
 
-  constructor(opTimeout) {
-    super("connecting", "connection_failed", opTimeout);
+  constructor(opTimeout, onState) {
+    super("connecting", "connection_failed", opTimeout, onState);
   }
 
   _setParentOrigin(o) { this.#parentOrigin = o; }
@@ -948,6 +978,9 @@ class IframeChildBridge extends Bridge {
   /** The parent's origin, as the server's session answer names it. */
   get parentOrigin() { return this.#parentOrigin; }
 }
+
+// The session endpoint's answers for the tokens this page redeemed.
+const redemptions = new Map();
 
 function loadStored(sessionId) {
   try {
@@ -970,8 +1003,8 @@ function store(sessionId, s) {
  */
 export function createIframeChildBridge(config) {
   if (config === null || typeof config !== "object") config = {};
-  const b = new IframeChildBridge(config.operationTimeoutMs);
-  b._start(async () => {
+  const b = new IframeChildBridge(config.operationTimeoutMs, config.onStateChange);
+  b._start(async (live) => {
     checkConfig(config, ["connectionTimeoutMs", "operationTimeoutMs"]);
     if (window.parent === window) throw failure("CONFIG_INVALID_ENVIRONMENT", "This page is not in an iframe.");
     // The runtime starts loading first: its download and compile are the
@@ -984,9 +1017,11 @@ export function createIframeChildBridge(config) {
     if (token) {
       // The parameters leave the URL at once, so that later requests'
       // Referer does not carry them; history.state keeps the session id
-      // for a reload.
-      const state = history.state && typeof history.state === "object" ? history.state : {};
-      history.replaceState({ ...state, __caddyBridge: { sessionId: token, parentOrigin } }, "", stripParams(url).href);
+      // for a reload, beside the page's own state when that is a plain
+      // object (any other state is left as it is, without the session).
+      const state = history.state;
+      const plain = state === null || state === undefined || (typeof state === "object" && Object.getPrototypeOf(state) === Object.prototype);
+      history.replaceState(plain ? { ...state, __caddyBridge: { sessionId: token, parentOrigin } } : state, "", stripParams(url).href);
     } else if (kept && typeof kept.sessionId === "string") {
       ({ sessionId: token, parentOrigin } = kept);
     }
@@ -995,13 +1030,27 @@ export function createIframeChildBridge(config) {
     }
     let s = loadStored(token);
     if (!s) {
-      s = await session({ token });
-      store(token, { sessionId: s.sessionId, key: s.key, keyId: s.keyId, signing: s.signing, parentOrigin: s.parentOrigin });
+      // One redemption per token and page: a second child bridge made
+      // while the first redeems (create, destroy, create again, as
+      // React's StrictMode does) shares its answer.
+      let p = redemptions.get(token);
+      if (!p) {
+        p = session({ token }).then((a) => {
+          store(token, { sessionId: a.sessionId, key: a.key, keyId: a.keyId, signing: a.signing, parentOrigin: a.parentOrigin });
+          return a;
+        });
+        redemptions.set(token, p);
+        p.catch(() => redemptions.delete(token));
+      }
+      s = await p;
     }
     if (s.parentOrigin !== parentOrigin) {
       throw failure("CONFIG_UNSAFE_ORIGIN", "The parent origin is not the session's parent origin.", { origin: parentOrigin });
     }
     const rt = await rtP;
+    if (!live()) throw failure("BRIDGE_DESTROYED", "Bridge destroyed.");
+    const onState = safe(config.onStateChange);
+    let muted = false;
     const r = rt.newChild({
       sessionId: s.sessionId,
       parentOrigin: s.parentOrigin,
@@ -1010,7 +1059,7 @@ export function createIframeChildBridge(config) {
       keyId: s.keyId,
       connectionTimeoutMs: config.connectionTimeoutMs,
       operationTimeoutMs: config.operationTimeoutMs,
-      onState: safe(config.onStateChange),
+      onState: onState && ((st) => { if (!muted) onState(st); }),
       onDrop: safe(config.onDrop),
       onKeyChange: (keyId, key) => store(s.sessionId, { ...s, keyId, key }),
     });
@@ -1025,7 +1074,7 @@ export function createIframeChildBridge(config) {
       h.destroy();
       throw toError(err);
     }
-    return { h, sessionId: s.sessionId, cleanup: () => removeEventListener("message", onMessage) };
+    return { h, sessionId: s.sessionId, cleanup: () => removeEventListener("message", onMessage), mute: () => { muted = true; } };
   });
   return b;
 }
