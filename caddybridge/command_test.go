@@ -30,6 +30,34 @@ https://other.example {
 	}
 }
 `
+		// portSites: shop.example on 8443 sets its own secret; on 443 it
+		// derives it.
+		portSites = `
+shop.example:8443 {
+	bridge {
+		embed https://w.example {
+			secret {env.OTHER_SECRET}
+		}
+	}
+}
+https://shop.example {
+	bridge {
+		embed https://w.example
+	}
+}
+`
+		// originSet: a handler without a host matcher that names its
+		// origin.
+		originSet = `
+:8080 {
+	bridge {
+		origin https://shop.example
+		embed https://w.example {
+			secret {env.OTHER_SECRET}
+		}
+	}
+}
+`
 		localSites = `
 http://localhost:9760 {
 	bridge {
@@ -57,34 +85,8 @@ http://127.0.0.1:9761 {
 		{"two sites: derived", twoSites, "https://shop.example", "https://w.example", want{}},
 		{"two sites: own secret", twoSites, "https://other.example", "https://w.example", want{err: []string{"has its own secret", "for other.example at apps/http/servers/srv0/routes/0/handle/0/routes/0/handle/0", "hand that one to the partner"}}},
 		{"two sites: not listed", twoSites, "https://third.example", "https://w.example", want{note: []string{"no bridge handler in Caddyfile.test lists the deployment https://third.example -> https://w.example yet"}}},
-		{"site with a port", `
-shop.example:8443 {
-	bridge {
-		embed https://w.example {
-			secret {env.OTHER_SECRET}
-		}
-	}
-}
-https://shop.example {
-	bridge {
-		embed https://w.example
-	}
-}
-`, "https://shop.example", "https://w.example", want{}},
-		{"site with a port: own secret", `
-shop.example:8443 {
-	bridge {
-		embed https://w.example {
-			secret {env.OTHER_SECRET}
-		}
-	}
-}
-https://shop.example {
-	bridge {
-		embed https://w.example
-	}
-}
-`, "https://shop.example:8443", "https://w.example", want{err: []string{"https://shop.example:8443 -> https://w.example has its own secret", "for shop.example at"}}},
+		{"site with a port", portSites, "https://shop.example", "https://w.example", want{}},
+		{"site with a port: own secret", portSites, "https://shop.example:8443", "https://w.example", want{err: []string{"https://shop.example:8443 -> https://w.example has its own secret", "for shop.example at"}}},
 		{"http sites: both sides listed", localSites, "http://localhost:9760", "http://127.0.0.1:9761", want{}},
 		// Another site's parent list does not list every embed.
 		{"http sites: not listed", localSites, "http://localhost:9760", "http://localhost:9999", want{note: []string{"lists the deployment http://localhost:9760 -> http://localhost:9999 yet"}}},
@@ -130,26 +132,8 @@ https://localhost:9182 {
 	}
 }
 `, "https://[::1]:9443", "https://w.example", want{err: []string{"has its own secret", "for ::1 at"}}},
-		{"origin set", `
-:8080 {
-	bridge {
-		origin https://shop.example
-		embed https://w.example {
-			secret {env.OTHER_SECRET}
-		}
-	}
-}
-`, "https://shop.example", "https://w.example", want{err: []string{"has its own secret"}}},
-		{"origin set: another deployment", `
-:8080 {
-	bridge {
-		origin https://shop.example
-		embed https://w.example {
-			secret {env.OTHER_SECRET}
-		}
-	}
-}
-`, "https://other.example", "https://w.example", want{note: []string{"yet"}}},
+		{"origin set", originSet, "https://shop.example", "https://w.example", want{err: []string{"has its own secret"}}},
+		{"origin set: another deployment", originSet, "https://other.example", "https://w.example", want{note: []string{"yet"}}},
 		{"origin set in a site of another host", `
 https://other.example {
 	bridge {

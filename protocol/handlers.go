@@ -52,11 +52,12 @@ func (r *Responder) respond(payload Value, e *RemoteError) {
 			e = l.handlerFailed()
 		}
 	}
-	if e != nil {
+	answers := e == nil // with a payload, not an error
+	if !answers {
 		env.Payload, env.Body = nil, ""
 		l.setError(&env, e)
 	}
-	if err := l.post(&env, nil); err != nil && err.Code == CodeMessageInvalidPayload && env.Error == nil && env.Name != errorResponseName {
+	if err := l.post(&env, nil); err != nil && answers && err.Code == CodeMessageInvalidPayload {
 		// A v1 payload that the transport could not clone: the
 		// requester learns that the handler failed instead of waiting
 		// for its timeout.

@@ -154,26 +154,30 @@ func bytesOf(s string) []byte {
 // size is bounded above by the lengths of its strings and a fixed
 // allowance for the envelope's other members, as Value.Size counts them.
 func (l *link) setContent(env *Envelope, payload Value) *Error {
-	n := envelopeAllowance + len(env.SessionID) + len(env.Type) + len(env.Name) + len(env.RequestID) + len(l.ring.cur.id)
+	if payload == nil {
+		return nil
+	}
 	if env.Version == Version1 {
-		if payload != nil && l.maxBytes > 0 && (n > l.maxBytes || n+payload.Size(l.maxBytes-n) > l.maxBytes) {
+		if n, limit := l.sizeBound(env), l.maxBytes; limit > 0 && (n > limit || n+payload.Size(limit-n) > limit) {
 			return l.errTooLarge()
 		}
 		env.Payload = payload
-		return nil
-	}
-	if payload == nil {
 		return nil
 	}
 	body, err := l.rt.Codec.Encode(payload)
 	if err != nil {
 		return newError(CodeMessageInvalidPayload, "Bridge payload cannot be serialized.", Details{"cause": err.Error()})
 	}
-	if l.maxBytes > 0 && n+len(body) > l.maxBytes {
+	if l.maxBytes > 0 && l.sizeBound(env)+len(body) > l.maxBytes {
 		return l.errTooLarge()
 	}
 	env.Body = body
 	return nil
+}
+
+// sizeBound bounds what Value.Size counts for env without its content.
+func (l *link) sizeBound(env *Envelope) int {
+	return envelopeAllowance + len(env.SessionID) + len(env.Type) + len(env.Name) + len(env.RequestID) + len(l.ring.cur.id)
 }
 
 // envelopeAllowance bounds what Value.Size counts for an envelope's

@@ -476,10 +476,6 @@ func (p *Parent) SendEvent(name string, payload Value, opts Options, done func(*
 		return
 	}
 	p.runWhenReady(opts.Signal, func() {
-		if _, err := opts.timeout(p.opTimeout); err != nil {
-			done(err)
-			return
-		}
 		env := p.base(p.version, TypeEvent)
 		env.Name = name
 		if err := p.setContent(&env, payload); err != nil {

@@ -581,7 +581,7 @@
 // that await the runtime, whose protocol core (Go, package protocol) does
 // every check.
 
-const wasmURL = new URL("bridge.eb3da00b8c9f.wasm", import.meta.url);
+const wasmURL = new URL("bridge.278fb19c6c21.wasm", import.meta.url);
 const sessionURL = new URL("session", import.meta.url);
 // The bootstrap parameters' names and where a parent puts them. A site
 // whose bridge sets session_param, parent_param or session_in is served a
@@ -1005,7 +1005,9 @@ function failure(code, message, details) {
 }
 
 // checkName throws for an event or request name that no peer accepts: a
-// name is a string that is not blank.
+// name is a string that is not blank. The runtime refuses such names too
+// (request, sendEvent and waitForEvent leave it to the runtime); on() and
+// handleRequest() check here, to throw at once, also before it loads.
 function checkName(name) {
   if (typeof name !== "string" || name.trim() === "") {
     throw failure("MESSAGE_INVALID_ENVELOPE", "Bridge message name must be a non-empty string.", { fieldName: "name" });
@@ -1229,16 +1231,10 @@ class Bridge {
   whenConnected() { return this.whenReady(); }
 
   /** Sends a request and resolves to the response's payload. */
-  request(name, payload, options) {
-    try { checkName(name); } catch (e) { return Promise.reject(e); }
-    return this._op(options, true, (h, o, done) => operation(wasm.bridge_request, h, name, payload, o, done));
-  }
+  request(name, payload, options) { return this._op(options, true, (h, o, done) => operation(wasm.bridge_request, h, name, payload, o, done)); }
 
   /** Sends an event. */
-  sendEvent(name, payload, options) {
-    try { checkName(name); } catch (e) { return Promise.reject(e); }
-    return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done));
-  }
+  sendEvent(name, payload, options) { return this._op(options, false, (h, o, done) => operation(wasm.bridge_event, h, name, payload, o, done)); }
 
   /** Listens for the events name; returns the function that stops listening. */
   on(name, handler) { return this.#add({ kind: "on", name, fn: safe(handler), off: null, key: 0 }); }
@@ -1414,10 +1410,7 @@ class IframeBridge extends Bridge {
   }
 
   /** Waits for the next event name from the iframe and resolves to its payload. */
-  waitForEvent(name, options) {
-    try { checkName(name); } catch (e) { return Promise.reject(e); }
-    return this._op(options, true, (h, o, done) => h.waitForEvent(name, o, done));
-  }
+  waitForEvent(name, options) { return this._op(options, true, (h, o, done) => h.waitForEvent(name, o, done)); }
 
   /** Rotates the session key (v2); resolves to the new key id. */
   async rekey() {
